@@ -1,0 +1,514 @@
+"""The writer of one feed: durable group-committed appends, segment rollover, checkpoint
+signing on a policy, recovery of a torn tail on open, and the single-writer lock.
+
+An append returns only after its lines are written and fsynced. A checkpoint over all
+durable entries is signed and fsynced when the signing policy says so (docs/FORMAT.md §7)
+and always on :meth:`Feed.checkpoint` and :meth:`Feed.close`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import threading
+import time as _time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from . import canonical
+from .checkpoint import Checkpoint, frame_note, parse_checkpoint, read_notes
+from .entry import Entry, check_type_name, format_time, parse_line
+from .errors import FeedClosedError, FormatError, IntegrityError, RootMismatchError
+from .keys import origin_for
+from .merkle import CompactRange, leaf_hash
+from .note import Ed25519Signer, open_note, sign_note
+from .storage import (
+    CHECKPOINTS,
+    FeedLock,
+    append_durably,
+    iter_lines,
+    list_segments,
+    open_append,
+    segment_name,
+    truncate_durably,
+)
+
+log = logging.getLogger(__name__)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real time, in the machine's local time zone with its UTC offset."""
+
+    def now(self) -> datetime:
+        return datetime.now().astimezone()
+
+
+@dataclass(frozen=True)
+class SigningPolicy:
+    """When to sign a checkpoint (docs/FORMAT.md §7, docs/adr/0001-signing-cadence.md)."""
+
+    max_unsigned_entries: int = 1024
+    max_unsigned_seconds: float = 300.0
+    background: bool = True
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """What a caller asks to record; the feed adds feed id, sequence number and time."""
+
+    type: str
+    data: dict[str, Any]
+    actor: str
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What opening a feed had to repair after a crash: never silent."""
+
+    entries_cut: int = 0
+    bytes_cut: int = 0
+    segment: str | None = None
+    checkpoint_bytes_cut: int = 0
+    signed_tail: int = 0
+
+    @property
+    def repaired(self) -> bool:
+        return bool(self.bytes_cut or self.checkpoint_bytes_cut)
+
+    def describe(self) -> str:
+        parts = []
+        if self.bytes_cut:
+            parts.append(
+                f"cut a torn tail of {self.bytes_cut} bytes ({self.entries_cut} incomplete "
+                f"or invalid lines) from {self.segment}"
+            )
+        if self.checkpoint_bytes_cut:
+            parts.append(f"cut {self.checkpoint_bytes_cut} bytes of a torn checkpoint")
+        if self.signed_tail:
+            parts.append(f"signed a checkpoint over {self.signed_tail} unsigned entries")
+        return "; ".join(parts) or "nothing to repair"
+
+
+@dataclass
+class _Batch:
+    entries: list[Entry]
+    lines: bytes
+    leaves: list[bytes]
+    done: bool = False
+    error: BaseException | None = None
+
+
+@dataclass
+class _State:
+    size: int = 0
+    tree: CompactRange = field(default_factory=CompactRange)
+    last_time: datetime | None = None
+    signed_size: int = 0
+    first_unsigned_at: float | None = None
+    segment_first: int = 0
+    segment_bytes: int = 0
+    last_checkpoint: Checkpoint | None = None
+
+
+class Feed:
+    """An open, locked, writable feed. Use :meth:`open`; close it (or use ``with``)."""
+
+    SEGMENT_LIMIT = 16 << 20
+
+    def __init__(
+        self,
+        feed_dir: Path,
+        signer: Ed25519Signer,
+        *,
+        clock: Clock | None = None,
+        policy: SigningPolicy | None = None,
+        segment_limit: int | None = None,
+    ) -> None:
+        self.dir = feed_dir
+        self.id = feed_dir.name
+        self.origin = origin_for(self.id)
+        self._signer = signer
+        self._clock = clock or SystemClock()
+        self.policy = policy or SigningPolicy()
+        self.segment_limit = segment_limit or self.SEGMENT_LIMIT
+        self._mu = threading.Lock()
+        self._cv = threading.Condition(self._mu)
+        self._queue: list[_Batch] = []
+        self._leader = False
+        self._next_seq = 0
+        self._st = _State()
+        self._seg_fd = -1
+        self._cp_fd = -1
+        self._closed = True
+        self._lock: FeedLock | None = None
+        self._timer: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.recovery = Recovery()
+
+    # --- opening and recovery ------------------------------------------------------------
+
+    @classmethod
+    def open(cls, feed_dir: Path, signer: Ed25519Signer, **options: Any) -> Feed:
+        """Lock a feed for writing, repair a torn tail, and sign any unsigned entries.
+
+        Raises:
+            FeedLockedError: another process writes this feed.
+            IntegrityError: the feed is damaged beyond a torn tail (run ``ejournal verify``).
+        """
+        feed_dir.mkdir(parents=True, exist_ok=True)
+        feed = cls(feed_dir, signer, **options)
+        feed._lock = FeedLock(feed_dir)
+        try:
+            feed._recover()
+        except BaseException:
+            feed._lock.release()
+            raise
+        feed._closed = False
+        if feed._next_seq > feed._st.signed_size:
+            unsigned = feed._next_seq - feed._st.signed_size
+            feed.checkpoint()
+            feed.recovery = dataclasses.replace(feed.recovery, signed_tail=unsigned)
+        if feed.recovery.repaired:
+            log.warning("feed %s: %s", feed.id, feed.recovery.describe())
+        if feed.policy.background:
+            feed._start_timer()
+        return feed
+
+    def _recover(self) -> None:
+        checkpoints = self._recover_checkpoints()
+        st = self._st
+        segments = list_segments(self.dir)
+        target = checkpoints[-1] if checkpoints else None
+        cut: tuple[Path, int, int] | None = None
+        for i, (first, path) in enumerate(segments):
+            if first != st.size:
+                raise IntegrityError(f"segment starts at {first}, expected {st.size}", place=str(path))
+            last_segment = i == len(segments) - 1
+            for line in iter_lines(path):
+                if target is not None and st.size == target.size:
+                    self._check_root(target, path, line.number)
+                if target is None or st.size >= target.size:
+                    problem = self._check_tail_line(line, st.size)
+                    if problem is not None:
+                        if not last_segment:
+                            raise IntegrityError(problem, place=f"{path.name}:{line.number}")
+                        cut = (path, line.offset, line.number)
+                        break
+                elif not line.complete:
+                    raise IntegrityError("incomplete line inside the signed part", place=f"{path.name}:{line.number}")
+                st.tree.append(leaf_hash(line.data))
+                st.size += 1
+            st.segment_first, st.segment_bytes = first, path.stat().st_size
+        if cut is not None:
+            self._cut_tail(*cut)
+        if target is not None:
+            if st.size < target.size:
+                raise IntegrityError(
+                    f"the last checkpoint covers {target.size} entries but only {st.size} exist",
+                    place=str(self.dir),
+                )
+            if st.size == target.size:
+                self._check_root(target, None, None)
+        self._next_seq = st.size
+        if st.size and st.last_time is None:
+            st.last_time = self._read_last_time(segments)
+        if not segments:
+            st.segment_first, st.segment_bytes = 0, 0
+
+    def _recover_checkpoints(self) -> list[Checkpoint]:
+        path = self.dir / CHECKPOINTS
+        data = path.read_bytes() if path.exists() else b""
+        notes = read_notes(data)
+        if notes.torn_tail:
+            truncate_durably(path, notes.valid_length)
+            self.recovery = Recovery(checkpoint_bytes_cut=len(data) - notes.valid_length)
+        verifier = self._signer.verifier()
+        checkpoints = []
+        for record in notes.records:
+            open_note(record.note, [verifier])
+            checkpoints.append(parse_checkpoint(record.note.text))
+        if checkpoints:
+            self._st.signed_size = checkpoints[-1].size
+            self._st.last_checkpoint = checkpoints[-1]
+        return checkpoints
+
+    def _check_root(self, target: Checkpoint, path: Path | None, number: int | None) -> None:
+        root = self._st.tree.root()
+        if root != target.root:
+            place = f"{path.name}:{number}" if path else str(self.dir)
+            raise RootMismatchError(
+                f"entries 0..{target.size - 1} do not match the last signed checkpoint",
+                expected=target.root,
+                found=root,
+                place=place,
+            )
+
+    def _check_tail_line(self, line: Any, seq: int) -> str | None:
+        """Why an unsigned line cannot be kept, or None when it is a good entry."""
+        if not line.complete:
+            return "incomplete line"
+        try:
+            entry = parse_line(line.data)
+        except FormatError as e:
+            return str(e)
+        if entry.feed != self.id or entry.seq != seq:
+            return f"entry is {entry.feed}#{entry.seq}, expected {self.id}#{seq}"
+        moment = entry.instant
+        if self._st.last_time is not None and moment < self._st.last_time:
+            return "entry time goes backwards"
+        self._st.last_time = moment
+        return None
+
+    def _cut_tail(self, path: Path, offset: int, number: int) -> None:
+        data = path.read_bytes()
+        # A crash tears only the end: if any later line is a good entry this is damage, not a tear.
+        for rest in data[offset:].split(b"\n")[1:]:
+            try:
+                parse_line(rest)
+            except FormatError:
+                continue
+            raise IntegrityError("an invalid line is followed by valid entries", place=f"{path.name}:{number}")
+        truncate_durably(path, offset)
+        lines_cut = data[offset:].count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        self.recovery = Recovery(
+            entries_cut=lines_cut,
+            bytes_cut=len(data) - offset,
+            segment=f"{path.name}:{number}",
+            checkpoint_bytes_cut=self.recovery.checkpoint_bytes_cut,
+        )
+        self._st.segment_bytes = offset
+
+    def _read_last_time(self, segments: list[tuple[int, Path]]) -> datetime | None:
+        for _, path in reversed(segments):
+            lines = [ln for ln in iter_lines(path) if ln.complete]
+            if lines:
+                return parse_line(lines[-1].data).instant
+        return None
+
+    # --- appending ---------------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        """Number of durable entries."""
+        return self._st.size
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def last_checkpoint(self) -> Checkpoint | None:
+        return self._st.last_checkpoint
+
+    def root(self) -> bytes:
+        with self._mu:
+            return self._st.tree.root()
+
+    def append_one(self, type: str, data: dict[str, Any], actor: str) -> Entry:
+        return self.append([NewEntry(type, data, actor)])[0]
+
+    def append(self, items: Sequence[NewEntry]) -> list[Entry]:
+        """Record entries; returns once they are on disk and fsynced.
+
+        Concurrent callers share one write and one fsync (group commit).
+
+        Raises:
+            ValueError: an item is malformed (bad type name, data outside the JSON domain);
+                nothing is written.
+            FeedClosedError: the feed is closed.
+            OSError: the disk refused the write; nothing of this call is kept.
+        """
+        if not items:
+            return []
+        with self._mu:
+            if self._closed:
+                raise FeedClosedError(f"feed {self.id} is closed")
+            batch = self._build(items)
+            self._queue.append(batch)
+            while not batch.done:
+                if self._leader:
+                    self._cv.wait()
+                else:
+                    self._lead()
+        if batch.error is not None:
+            raise batch.error
+        return batch.entries
+
+    def _build(self, items: Sequence[NewEntry]) -> _Batch:
+        now = self._clock.now()
+        last = self._st.last_time
+        if last is not None and now < last:
+            now = last  # R-MRK-2: never earlier than what is recorded; the clock went back
+        stamp = format_time(now)
+        entries, lines, leaves = [], [], []
+        for offset, item in enumerate(items):
+            check_type_name(item.type)
+            if not isinstance(item.actor, str) or not item.actor:
+                raise ValueError("actor must be a non-empty string")
+            entry = Entry(self.id, self._next_seq + offset, stamp, item.actor, item.type, item.data)
+            line = canonical.encode(entry.as_json())
+            entries.append(entry)
+            lines.append(line)
+            leaves.append(leaf_hash(line))
+        self._next_seq += len(items)
+        self._st.last_time = now
+        return _Batch(entries, b"\n".join(lines) + b"\n", leaves)
+
+    def _lead(self) -> None:
+        """Called with the mutex held: write everything queued, fsync once, wake the waiters."""
+        self._leader = True
+        batches, self._queue = self._queue, []
+        self._mu.release()
+        error: BaseException | None = None
+        try:
+            self._write(batches)
+        except BaseException as e:
+            error = e
+        finally:
+            self._mu.acquire()
+            self._leader = False
+        if error is None:
+            for b in batches:
+                b.done = True
+            self._maybe_sign()
+        else:
+            self._fail(batches + self._queue, error)
+        self._cv.notify_all()
+
+    def _write(self, batches: list[_Batch]) -> None:
+        data = b"".join(b.lines for b in batches)
+        st = self._st
+        if self._seg_fd < 0:
+            self._seg_fd = open_append(self.dir / segment_name(st.segment_first))
+        if st.segment_bytes and st.segment_bytes + len(data) > self.segment_limit:
+            self._roll(st.size)
+        append_durably(self._seg_fd, data)
+        st.segment_bytes += len(data)
+        for b in batches:
+            st.tree.extend(b.leaves)
+        if st.first_unsigned_at is None:
+            st.first_unsigned_at = _time.monotonic()
+        st.size += sum(len(b.entries) for b in batches)
+
+    def _roll(self, first_seq: int) -> None:
+        """Seal the current segment (read-only from now on) and start the next one."""
+        st = self._st
+        os.close(self._seg_fd)
+        self._seg_fd = -1
+        (self.dir / segment_name(st.segment_first)).chmod(0o444)
+        st.segment_first, st.segment_bytes = first_seq, 0
+        self._seg_fd = open_append(self.dir / segment_name(first_seq))
+
+    def _fail(self, batches: list[_Batch], error: BaseException) -> None:
+        """A write failed: drop what was queued and cut the segment back to the durable size."""
+        self._queue = []
+        for b in batches:
+            b.done, b.error = True, error
+        self._next_seq = self._st.size
+        try:
+            if self._seg_fd >= 0:
+                os.ftruncate(self._seg_fd, self._st.segment_bytes)
+                os.fsync(self._seg_fd)
+        except OSError:
+            self._closed = True  # cannot restore a clean end: reopen to recover
+            log.exception("feed %s: could not cut a failed write back", self.id)
+
+    # --- checkpoints -------------------------------------------------------------------------
+
+    def _maybe_sign(self) -> None:
+        st, policy = self._st, self.policy
+        unsigned = st.size - st.signed_size
+        if not unsigned:
+            return
+        waited = _time.monotonic() - (st.first_unsigned_at or 0.0)
+        if unsigned >= policy.max_unsigned_entries or waited >= policy.max_unsigned_seconds:
+            self._sign()
+
+    def _sign(self) -> Checkpoint:
+        st = self._st
+        cp = Checkpoint(self.origin, st.size, st.tree.root())
+        note = sign_note(cp.text(), [self._signer])
+        if self._cp_fd < 0:
+            self._cp_fd = open_append(self.dir / CHECKPOINTS)
+        append_durably(self._cp_fd, frame_note(note))
+        st.signed_size, st.last_checkpoint, st.first_unsigned_at = cp.size, cp, None
+        return cp
+
+    def checkpoint(self) -> Checkpoint | None:
+        """Sign a checkpoint over every durable entry now (before a sync, a backup, a seal).
+
+        Returns:
+            The newest checkpoint (None for an empty feed).
+        """
+        with self._mu:
+            while self._leader:
+                self._cv.wait()
+            if self._st.size > self._st.signed_size:
+                self._leader = True
+                try:
+                    self._sign()
+                finally:
+                    self._leader = False
+                    self._cv.notify_all()
+            return self._st.last_checkpoint
+
+    def checkpoint_if_due(self) -> None:
+        with self._mu:
+            if self._leader or self._closed:
+                return
+            self._leader = True
+            try:
+                self._maybe_sign()
+            finally:
+                self._leader = False
+                self._cv.notify_all()
+
+    def _start_timer(self) -> None:
+        interval = max(0.05, self.policy.max_unsigned_seconds / 4)
+
+        def run() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    self.checkpoint_if_due()
+                except Exception:  # keep the timer alive; the next append retries
+                    log.exception("feed %s: background checkpoint failed", self.id)
+
+        self._timer = threading.Thread(target=run, name=f"checkpoint-{self.id[:8]}", daemon=True)
+        self._timer.start()
+
+    # --- closing -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Sign a final checkpoint, close the files and release the lock."""
+        if self._closed and self._lock is None:
+            return
+        self._stop.set()
+        if self._timer is not None:
+            self._timer.join()
+        try:
+            if not self._closed:
+                self.checkpoint()
+        finally:
+            with self._mu:
+                self._closed = True
+                for fd in (self._seg_fd, self._cp_fd):
+                    if fd >= 0:
+                        os.close(fd)
+                self._seg_fd = self._cp_fd = -1
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
+
+    def __enter__(self) -> Feed:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,316 @@
+"""Full verification of a data directory's feeds, read-only: every line against the entry
+schema and its sequence, every feed's Merkle tree against every signed checkpoint, every
+checkpoint signature and witness cosignature against keys certified by the school root.
+
+Every problem names its place (file and line, or byte offset) and what is wrong. Nothing here
+writes; a writer repairs torn tails when it opens a feed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from .checkpoint import Checkpoint, NoteRecord, parse_checkpoint, read_notes
+from .entry import parse_line
+from .errors import BadSignatureError, FormatError, IntegrityError
+from .keys import Certificate, Revocation, open_certificate, open_revocation, origin_for
+from .merkle import CompactRange, leaf_hash
+from .note import Ed25519Verifier, Verifier, open_note
+from .storage import CHECKPOINTS, COSIGNATURES, is_locked, iter_lines, list_segments
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing found wrong, and where."""
+
+    code: str
+    place: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.place}: {self.message} [{self.code}]"
+
+
+@dataclass
+class FeedReport:
+    feed: str
+    entries: int = 0
+    checkpoints: int = 0
+    cosignatures: int = 0
+    unsigned_tail: int = 0
+    live: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    feeds: list[FeedReport] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def all_problems(self) -> list[Problem]:
+        return self.problems + [p for f in self.feeds for p in f.problems]
+
+    @property
+    def ok(self) -> bool:
+        return not self.all_problems
+
+    @property
+    def entries(self) -> int:
+        return sum(f.entries for f in self.feeds)
+
+
+@dataclass
+class _Keys:
+    """Certificates and revocations found in the entries, with the index they sit at."""
+
+    certs: list[tuple[str, int, Certificate]] = field(default_factory=list)
+    revocations: list[Revocation] = field(default_factory=list)
+
+
+@dataclass
+class _FeedScan:
+    dir: Path
+    report: FeedReport
+    records: list[tuple[NoteRecord, Checkpoint]]
+
+
+def verify_data_dir(data_dir: Path, root: Ed25519Verifier) -> Report:
+    """Verify every feed under ``data_dir/feeds`` against the school ``root`` key."""
+    report = Report()
+    feeds_dir = data_dir / "feeds"
+    if not feeds_dir.is_dir():
+        report.problems.append(Problem("missing", str(feeds_dir), "no feeds directory"))
+        return report
+    keys = _Keys()
+    scans = [
+        _scan_feed(d, root, keys) for d in sorted(feeds_dir.iterdir()) if d.is_dir()
+    ]
+    for scan in scans:
+        _check_signatures(scan, keys)
+        report.feeds.append(scan.report)
+    if not scans:
+        report.problems.append(Problem("missing", str(feeds_dir), "no feeds"))
+    return report
+
+
+def verify_feed(feed_dir: Path, root: Ed25519Verifier) -> FeedReport:
+    """Verify one feed on its own (its certificates must be in it)."""
+    keys = _Keys()
+    scan = _scan_feed(feed_dir, root, keys)
+    _check_signatures(scan, keys)
+    return scan.report
+
+
+def _scan_feed(feed_dir: Path, root: Ed25519Verifier, keys: _Keys) -> _FeedScan:
+    report = FeedReport(feed_dir.name, live=is_locked(feed_dir))
+    scan = _FeedScan(feed_dir, report, [])
+    try:
+        scan.records = _read_checkpoints(feed_dir, report)
+        _scan_entries(feed_dir, report, [cp for _, cp in scan.records], root, keys)
+    except IntegrityError as e:
+        report.problems.append(Problem(e.code, e.place or str(feed_dir), e.message))
+    return scan
+
+
+def _read_checkpoints(feed_dir: Path, report: FeedReport) -> list[tuple[NoteRecord, Checkpoint]]:
+    path = feed_dir / CHECKPOINTS
+    place = f"{feed_dir.name}/{CHECKPOINTS}"
+    if not path.exists():
+        return []
+    data = path.read_bytes()
+    try:
+        notes = read_notes(data)
+    except FormatError as e:
+        raise FormatError(e.message, place=f"{place} {e.place}") from e
+    if notes.torn_tail and not report.live:
+        report.problems.append(
+            Problem("torn_tail", f"{place} byte {notes.valid_length}", "incomplete checkpoint at the end")
+        )
+    out: list[tuple[NoteRecord, Checkpoint]] = []
+    origin = origin_for(feed_dir.name)
+    previous = 0
+    for record in notes.records:
+        where = f"{place} line {record.line}"
+        try:
+            cp = parse_checkpoint(record.note.text)
+        except FormatError as e:
+            raise FormatError(e.message, place=where) from e
+        if cp.origin != origin:
+            raise FormatError(f"checkpoint is for {cp.origin}, not {origin}", place=where)
+        if cp.size <= previous:
+            raise IntegrityError(
+                f"checkpoint size {cp.size} does not grow from {previous} (reordered or repeated)",
+                place=where,
+            )
+        previous = cp.size
+        out.append((record, cp))
+    report.checkpoints = len(out)
+    return out
+
+
+def _scan_entries(
+    feed_dir: Path,
+    report: FeedReport,
+    checkpoints: list[Checkpoint],
+    root: Ed25519Verifier,
+    keys: _Keys,
+) -> None:
+    """Stream every line: schema, sequence, time order, tree; roots at checkpoint sizes."""
+    feed_id = feed_dir.name
+    tree = CompactRange()
+    cps = iter(checkpoints)
+    target = next(cps, None)
+    last_time: datetime | None = None
+    seq = 0
+    segments = list_segments(feed_dir)
+    for i, (first, path) in enumerate(segments):
+        name = f"{feed_id}/{path.name}"
+        if first != seq:
+            raise IntegrityError(
+                f"segment starts at entry {first} but {seq} entries precede it", place=name
+            )
+        sealed = i < len(segments) - 1
+        for line in iter_lines(path):
+            where = f"{name} line {line.number} (byte {line.offset})"
+            while target is not None and seq == target.size:
+                _check_root(tree, target, where)
+                target = next(cps, None)
+            if not line.complete:
+                if sealed or not report.live:
+                    raise IntegrityError("incomplete last line (torn write or truncation)", place=where)
+                break
+            try:
+                entry = parse_line(line.data)
+            except FormatError as e:
+                raise FormatError(e.message, place=where) from e
+            if entry.seq != seq:
+                raise IntegrityError(f"entry has seq {entry.seq}, expected {seq}", place=where)
+            if entry.feed != feed_id:
+                raise IntegrityError(f"entry belongs to feed {entry.feed}", place=where)
+            moment = datetime.fromisoformat(entry.time)
+            if last_time is not None and moment < last_time:
+                raise IntegrityError("entry time is earlier than the entry before it", place=where)
+            last_time = moment
+            if entry.type.startswith("key."):
+                _collect_key(entry.type, entry.data, seq, feed_id, root, keys, where)
+            elif seq == 0:
+                raise IntegrityError("a feed must begin with its key certificate", place=where)
+            tree.append(leaf_hash(line.data))
+            seq += 1
+    while target is not None and seq == target.size:
+        _check_root(tree, target, f"{feed_id} end")
+        target = next(cps, None)
+    if target is not None:
+        raise IntegrityError(
+            f"a checkpoint covers {target.size} entries but the feed has only {seq}",
+            place=f"{feed_id}/{CHECKPOINTS}",
+        )
+    report.entries = seq
+    signed = checkpoints[-1].size if checkpoints else 0
+    report.unsigned_tail = seq - signed
+    if report.unsigned_tail and not report.live:
+        report.problems.append(
+            Problem(
+                "unsigned_tail",
+                f"{feed_id} entries {signed}..{seq - 1}",
+                f"{report.unsigned_tail} entries are not covered by a signed checkpoint "
+                "(a crash before signing, or checkpoints removed; opening the feed signs them)",
+            )
+        )
+
+
+def _check_root(tree: CompactRange, target: Checkpoint, where: str) -> None:
+    if tree.root() != target.root:
+        raise IntegrityError(
+            f"the entries before this point do not hash to the root of the signed checkpoint "
+            f"of size {target.size}: an entry before it was changed, removed or inserted",
+            place=where,
+        )
+
+
+def _collect_key(
+    kind: str, data: dict, seq: int, feed_id: str, root: Ed25519Verifier, keys: _Keys, where: str
+) -> None:
+    try:
+        if kind == "key.certify":
+            cert = open_certificate(str(data.get("certificate", "")), root)
+            if cert.role == "device" and cert.feed != feed_id and seq == 0:
+                raise IntegrityError(f"the first certificate is for feed {cert.feed}", place=where)
+            keys.certs.append((feed_id, seq, cert))
+        elif kind == "key.revoke":
+            keys.revocations.append(open_revocation(str(data.get("revocation", "")), root))
+    except (FormatError, BadSignatureError) as e:
+        raise IntegrityError(f"key statement is not valid: {e.message}", place=where) from e
+    if seq == 0 and kind != "key.certify":
+        raise IntegrityError("a feed must begin with its key certificate", place=where)
+
+
+def _signers_for(feed_id: str, size: int, keys: _Keys) -> list[Verifier]:
+    """Device keys certified for ``feed_id`` inside the first ``size`` entries and not revoked."""
+    out: list[Verifier] = []
+    for holder, index, cert in keys.certs:
+        if cert.role != "device" or cert.feed != feed_id or holder != feed_id or index >= size:
+            continue
+        if any(r.key == cert.key and r.feed == feed_id and size > r.valid_through for r in keys.revocations):
+            continue
+        out.append(cert.key)
+    return out
+
+
+def _witnesses(feed_id: str, keys: _Keys) -> list[Verifier]:
+    return [
+        cert.key
+        for _, _, cert in keys.certs
+        if cert.role == "witness" and cert.feed in (feed_id, "*")
+    ]
+
+
+def _check_signatures(scan: _FeedScan, keys: _Keys) -> None:
+    feed_id = scan.report.feed
+    place = f"{feed_id}/{CHECKPOINTS}"
+    for record, cp in scan.records:
+        try:
+            open_note(record.note, _signers_for(feed_id, cp.size, keys))
+        except BadSignatureError as e:
+            scan.report.problems.append(
+                Problem(e.code, f"{place} line {record.line}", f"checkpoint of size {cp.size}: {e.message}")
+            )
+    _check_cosignatures(scan, keys)
+
+
+def _check_cosignatures(scan: _FeedScan, keys: _Keys) -> None:
+    path = scan.dir / COSIGNATURES
+    if not path.exists():
+        return
+    feed_id = scan.report.feed
+    place = f"{feed_id}/{COSIGNATURES}"
+    texts = {record.note.text for record, _ in scan.records}
+    try:
+        notes = read_notes(path.read_bytes())
+    except FormatError as e:
+        scan.report.problems.append(Problem(e.code, f"{place} {e.place}", e.message))
+        return
+    if notes.torn_tail:
+        scan.report.problems.append(Problem("torn_tail", place, "incomplete cosignature at the end"))
+    witnesses = _witnesses(feed_id, keys)
+    for record in notes.records:
+        where = f"{place} line {record.line}"
+        if record.note.text not in texts:
+            scan.report.problems.append(
+                Problem("unknown_checkpoint", where, "cosigned checkpoint is not in the checkpoints file")
+            )
+            continue
+        try:
+            open_note(record.note, witnesses)
+        except BadSignatureError as e:
+            scan.report.problems.append(Problem(e.code, where, e.message))
+            continue
+        scan.report.cosignatures += 1
+
+
+def describe(problems: Iterable[Problem]) -> list[str]:
+    return [str(p) for p in problems]
