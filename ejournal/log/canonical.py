@@ -1,7 +1,7 @@
 """Canonical JSON (RFC 8785, JCS) for log lines, restricted to the value domain of the format.
 
 The format allows objects, arrays, strings, integers in the IEEE-754 safe range, true, false
-and null; no floating-point numbers (docs/FORMAT.md §2). For that domain orjson with sorted
+and null; no floating-point numbers (docs/FORMAT.md §2). For that domain msgspec with sorted
 keys produces exactly the JCS bytes, except for object keys holding characters outside the
 Basic Multilingual Plane, where JCS sorts by UTF-16 code units; those rare objects go through
 the reference ``rfc8785`` package. A test checks both paths against ``rfc8785`` on random data.
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
+import msgspec
 import rfc8785
 
 MAX_SAFE_INTEGER = 2**53 - 1
-_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
+_ENCODER = msgspec.json.Encoder(order="sorted")
 
 
 def check_domain(value: Any, path: str = "$") -> bool:
@@ -28,28 +28,60 @@ def check_domain(value: Any, path: str = "$") -> bool:
     Raises:
         ValueError: naming the JSON path of the first value outside the domain.
     """
+    try:
+        return _walk(value)
+    except _OutOfDomain:
+        pass
+    _explain(value, path)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _OutOfDomain(Exception):
+    pass
+
+
+def _walk(value: Any) -> bool:
+    """Fast check of the domain (strings, the commonest values, cost one type test)."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return False
+    if kind is int:
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            return False
+        raise _OutOfDomain
     needs_reference = False
-    stack: list[tuple[Any, str]] = [(value, path)]
-    while stack:
-        item, where = stack.pop()
-        kind = type(item)
-        if kind is str or kind is bool or item is None:
-            continue
-        if kind is int:
-            if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
-                raise ValueError(f"{where}: integer {item} is outside ±(2**53-1)")
-        elif kind is dict:
-            for key, sub in item.items():
-                if type(key) is not str:
-                    raise ValueError(f"{where}: object key {key!r} is not a string")
-                if any(ord(ch) > 0xFFFF for ch in key):
-                    needs_reference = True
-                stack.append((sub, f"{where}.{key}"))
-        elif kind is list:
-            stack.extend((sub, f"{where}[{i}]") for i, sub in enumerate(item))
-        else:
-            raise ValueError(f"{where}: {kind.__name__} values are not allowed in the log")
-    return needs_reference
+    if kind is dict:
+        for key, sub in value.items():
+            if type(key) is not str:
+                raise _OutOfDomain
+            if not key.isascii() and max(key) > "\uffff":
+                needs_reference = True
+            if type(sub) is not str:
+                needs_reference |= _walk(sub)
+        return needs_reference
+    if kind is list:
+        for sub in value:
+            if type(sub) is not str:
+                needs_reference |= _walk(sub)
+        return needs_reference
+    raise _OutOfDomain
+
+
+def _explain(value: Any, path: str) -> None:
+    """Slow walk that raises ValueError naming the path of the first bad value."""
+    kind = type(value)
+    if kind is int and not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise ValueError(f"{path}: integer {value} is outside ±(2**53-1)")
+    if kind is dict:
+        for key, sub in value.items():
+            if type(key) is not str:
+                raise ValueError(f"{path}: object key {key!r} is not a string")
+            _explain(sub, f"{path}.{key}")
+    elif kind is list:
+        for i, sub in enumerate(value):
+            _explain(sub, f"{path}[{i}]")
+    elif kind not in (str, bool, int) and value is not None:
+        raise ValueError(f"{path}: {kind.__name__} values are not allowed in the log")
 
 
 def encode(value: Any) -> bytes:
@@ -59,19 +91,9 @@ def encode(value: Any) -> bytes:
         ValueError: the value is outside the format's domain (floats, huge integers, lone
             surrogates, non-string keys).
     """
-    if check_domain(value):
-        return rfc8785.dumps(value)
     try:
-        return orjson.dumps(value, option=_OPTIONS)
-    except orjson.JSONEncodeError as e:
+        if check_domain(value):
+            return rfc8785.dumps(value)
+        return _ENCODER.encode(value)
+    except (msgspec.EncodeError, rfc8785.CanonicalizationError, UnicodeEncodeError) as e:
         raise ValueError(f"cannot encode as canonical JSON: {e}") from e
-
-
-def is_canonical(line: bytes, value: Any) -> bool:
-    """Tell whether ``line`` is the canonical encoding of ``value`` (already parsed from it)."""
-    try:
-        if orjson.dumps(value, option=_OPTIONS) == line:
-            return True
-        return rfc8785.dumps(value) == line
-    except (orjson.JSONEncodeError, rfc8785.CanonicalizationError, ValueError, TypeError):
-        return False

@@ -19,7 +19,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import canonical
 from .checkpoint import Checkpoint, frame_note, parse_checkpoint, read_notes
 from .entry import Entry, check_type_name, format_time, parse_line
 from .errors import FeedClosedError, FormatError, IntegrityError, RootMismatchError
@@ -353,8 +352,15 @@ class Feed:
             check_type_name(item.type)
             if not isinstance(item.actor, str) or not item.actor:
                 raise ValueError("actor must be a non-empty string")
-            entry = Entry(self.id, self._next_seq + offset, stamp, item.actor, item.type, item.data)
-            line = canonical.encode(entry.as_json())
+            entry = Entry(
+                feed=self.id,
+                seq=self._next_seq + offset,
+                time=stamp,
+                actor=item.actor,
+                type=item.type,
+                data=item.data,
+            )
+            line = entry.encode()
             entries.append(entry)
             lines.append(line)
             leaves.append(leaf_hash(line))
