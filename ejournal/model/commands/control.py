@@ -1,0 +1,90 @@
+"""The deputy head's control of the journal, and messages (R-CTL-2, R-COM-1)."""
+
+from __future__ import annotations
+
+from datetime import date as _date
+
+from ...journal import Journal
+from .. import access, lookup
+from .. import events as ev
+from ..errors import PermissionDenied, RuleViolation
+
+
+def _text(value: str, what: str, limit: int = 2000) -> str:
+    value = value.strip()
+    if not value or len(value) > limit:
+        raise RuleViolation(f"{what}: от 1 до {limit} знаков.")
+    return value
+
+
+def issue_remark(j: Journal, actor: str, *, teacher: str, text: str, due: str, course: str = "") -> str:
+    """R-CTL-2: a remark to a teacher about keeping the journal, to be fixed by ``due``."""
+    text = _text(text, "Текст замечания")
+    try:
+        due = _date.fromisoformat(due).isoformat()
+    except ValueError as e:
+        raise RuleViolation("Срок устранения: ГГГГ-ММ-ДД.") from e
+    with j.command():
+        access.require(j.db, actor, "control.remark", j.today())
+        if due < j.today():
+            raise RuleViolation("Срок устранения не может быть в прошлом.")
+        if course and lookup.course(j.db, course).teacher != teacher:
+            raise RuleViolation("Этот курс ведёт другой учитель.")
+        remark_id = j.ids.new("rmk")
+        j.record(actor, [ev.RemarkIssued(remark_id, teacher, text, due, course)])
+        return remark_id
+
+
+def fix_remark(j: Journal, actor: str, *, remark: str, note: str = "") -> None:
+    """The teacher marks a remark fixed (R-CTL-2)."""
+    with j.command():
+        row = j.db.execute("SELECT teacher, fixed_at FROM remarks WHERE remark = ?", (remark,)).fetchone()
+        if row is None:
+            raise RuleViolation("Такого замечания нет.")
+        if row[0] != actor:
+            raise PermissionDenied("Отметить замечание устранённым может только учитель, которому оно адресовано.")
+        if row[1]:
+            raise RuleViolation("Замечание уже отмечено устранённым.")
+        j.record(actor, [ev.RemarkFixed(remark, note.strip())])
+
+
+def post_announcement(j: Journal, actor: str, *, audience: str, title: str, text: str) -> str:
+    """An announcement on the board: for everyone, for staff, or for one class (R-COM-1)."""
+    title, text = _text(title, "Заголовок", 200), _text(text, "Текст объявления")
+    with j.command():
+        access.require(j.db, actor, "announcement.post", j.today())
+        if audience not in ("all", "staff"):
+            if j.db.execute("SELECT 1 FROM groups WHERE grp = ? AND kind = 'class'", (audience,)).fetchone() is None:
+                raise RuleViolation("Объявление адресуется всем, сотрудникам или одному классу.")
+        announcement_id = j.ids.new("ann")
+        j.record(actor, [ev.AnnouncementPosted(announcement_id, audience, title, text)])
+        return announcement_id
+
+
+def send_message(j: Journal, actor: str, *, to: list[str], subject: str, text: str, reply_to: str = "") -> str:
+    """A message between people of the school (R-COM-1). Messages are records too: in the log."""
+    subject, text = _text(subject, "Тема", 200), _text(text, "Текст сообщения", 5000)
+    recipients = sorted(set(to) - {actor})
+    if not recipients:
+        raise RuleViolation("Укажите, кому отправить сообщение.")
+    with j.command():
+        today = j.today()
+        if not access.roles_of(j.db, actor, today):
+            raise PermissionDenied("Отправлять сообщения могут только участники с действующей ролью.")
+        for person in recipients:
+            if not access.roles_of(j.db, person, today):
+                raise RuleViolation("Среди получателей есть человек без действующей роли.")
+        message_id = j.ids.new("msg")
+        j.record(actor, [ev.MessageSent(message_id, recipients, subject, text, reply_to)])
+        return message_id
+
+
+def read_message(j: Journal, actor: str, *, message: str) -> None:
+    with j.command():
+        row = j.db.execute(
+            "SELECT read_at FROM message_recipients WHERE message = ? AND person = ?", (message, actor)
+        ).fetchone()
+        if row is None:
+            raise PermissionDenied("Это сообщение адресовано не вам.")
+        if row[0] is None:
+            j.record(actor, [ev.MessageRead(message)])

@@ -1,0 +1,1 @@
+"""The SQLite projection of the feeds: disposable, rebuilt by ``ejournal rebuild``."""

@@ -1,0 +1,510 @@
+"""How each event changes the projection. One handler per event type; a handler only writes
+what its event says (rules were checked before the entry was written, and replaying the log
+must give the same database whatever the rules are today)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import events as ev
+from ..model import rules
+from .schema import INVALIDATABLE
+from .times import utc
+
+
+@dataclass(frozen=True, slots=True)
+class Ctx:
+    """Where an event comes from: entry reference, UTC time, local date, actor, validity."""
+
+    ref: str
+    at: str
+    local_date: str
+    by: str
+    invalid: int
+
+
+def is_compromised(cache: Cache, person: str, at: str) -> bool:
+    """Whether an entry by ``person`` at ``at`` (UTC) was made with compromised credentials."""
+    for since, until in cache.compromised.get(person, ()):
+        if since is not None and since <= at and (until is None or at < until):
+            return True
+    return False
+
+
+class Cache:
+    """What handlers look up often, kept in memory so a rebuild does not query per entry."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.lessons: dict[str, tuple[str, str, int]] = {}  # lesson → course, date, grade
+        self.course_grade: dict[str, int] = {}
+        self.deadlines: dict[str, int] = {}
+        # R-SEC-3 windows per person: [since, reissued_at or None], both UTC.
+        self.compromised: dict[str, list[list[str | None]]] = {}
+        for person, since, reissued in db.execute("SELECT person, since, reissued_at FROM compromises"):
+            self.compromised.setdefault(person, []).append([since, reissued])
+        row = db.execute("SELECT deadline_days FROM school WHERE id = 1").fetchone()
+        if row and row[0]:
+            self.deadlines = json.loads(row[0])
+
+    def lesson(self, db: sqlite3.Connection, lesson: str) -> tuple[str, str, int]:
+        found = self.lessons.get(lesson)
+        if found is None:
+            row = db.execute("SELECT course, date FROM lessons WHERE lesson = ?", (lesson,)).fetchone()
+            course, day = row if row else ("", "1970-01-01")
+            found = (course, day, self.grade(db, course))
+            if len(self.lessons) > 200_000:
+                self.lessons.clear()
+            self.lessons[lesson] = found
+        return found
+
+    def grade(self, db: sqlite3.Connection, course: str) -> int:
+        grade = self.course_grade.get(course)
+        if grade is None:
+            row = db.execute(
+                "SELECT coalesce(g.grade, 0) FROM courses c LEFT JOIN groups g ON g.grp = c.grp "
+                "WHERE c.course = ?",
+                (course,),
+            ).fetchone()
+            grade = row[0] if row else 0
+            self.course_grade[course] = grade
+        return grade
+
+
+Handler = Callable[[sqlite3.Connection, Cache, Ctx, Any], None]
+HANDLERS: dict[type[ev.Event], Handler] = {}
+
+
+def handles(cls: type[ev.Event]) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[cls] = fn
+        return fn
+
+    return register
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+# --- structure ------------------------------------------------------------------------------
+
+
+@handles(ev.SchoolConfigured)
+def _school(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.SchoolConfigured) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO school VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (e.name, e.short_name, e.inn, e.ogrn, e.timezone, _json(e.deadline_days), _json(e.weights), e.student_min_age),
+    )
+    cache.deadlines = dict(e.deadline_days)
+
+
+@handles(ev.YearDefined)
+def _year(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.YearDefined) -> None:
+    db.execute("INSERT OR REPLACE INTO years (year, start, end) VALUES (?, ?, ?)", (e.year, e.start, e.end))
+
+
+@handles(ev.YearClosed)
+def _year_closed(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.YearClosed) -> None:
+    db.execute("UPDATE years SET closed = 1 WHERE year = ?", (e.year,))
+
+
+@handles(ev.PeriodDefined)
+def _period(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.PeriodDefined) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO periods VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (e.period, e.year, e.kind, e.number, e.name, e.start, e.end),
+    )
+    db.execute("DELETE FROM period_grades WHERE period = ?", (e.period,))
+    db.executemany("INSERT INTO period_grades VALUES (?, ?)", [(e.period, g) for g in e.grades])
+
+
+@handles(ev.HolidayDefined)
+def _holiday(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.HolidayDefined) -> None:
+    db.execute("INSERT INTO holidays VALUES (?, ?, ?, ?, ?)", (e.year, e.name, e.start, e.end, _json(e.grades)))
+
+
+@handles(ev.ClassCreated)
+def _class(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.ClassCreated) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO groups VALUES (?, 'class', ?, ?, ?, ?)",
+        (e.class_, e.year, e.grade, e.letter, f"{e.grade}{e.letter}"),
+    )
+    db.execute("INSERT OR REPLACE INTO group_classes VALUES (?, ?)", (e.class_, e.class_))
+
+
+@handles(ev.GroupCreated)
+def _group(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.GroupCreated) -> None:
+    grade = db.execute(
+        f"SELECT min(grade) FROM groups WHERE grp IN ({','.join('?' * len(e.classes))})", e.classes
+    ).fetchone()[0]
+    db.execute(
+        "INSERT OR REPLACE INTO groups VALUES (?, ?, ?, ?, '', ?)", (e.group, e.kind, e.year, grade or 0, e.name)
+    )
+    db.executemany("INSERT OR REPLACE INTO group_classes VALUES (?, ?)", [(e.group, k) for k in e.classes])
+
+
+@handles(ev.StudentEnrolled)
+def _enrolled(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.StudentEnrolled) -> None:
+    db.execute(
+        "INSERT INTO memberships (student, grp, start, end, individual_plan, reason, ref) "
+        "VALUES (?, ?, ?, NULL, ?, '', ?)",
+        (e.student, e.group, e.start, int(e.individual_plan), c.ref),
+    )
+
+
+@handles(ev.StudentLeft)
+def _left(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.StudentLeft) -> None:
+    db.execute(
+        "UPDATE memberships SET end = ?, reason = ? WHERE student = ? AND grp = ? AND end IS NULL",
+        (e.end, e.reason, e.student, e.group),
+    )
+
+
+@handles(ev.StudentPromoted)
+def _promoted(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.StudentPromoted) -> None:
+    db.execute("INSERT INTO promotions VALUES (?, ?, ?, ?, ?)", (e.student, e.year, e.decision, e.to_class, c.at))
+
+
+@handles(ev.SubjectDefined)
+def _subject(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.SubjectDefined) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO subjects VALUES (?, ?, ?, ?, ?)", (e.subject, e.name, e.short, e.grading, int(e.elective))
+    )
+
+
+@handles(ev.CurriculumSet)
+def _curriculum(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.CurriculumSet) -> None:
+    db.execute("INSERT OR REPLACE INTO curriculum VALUES (?, ?, ?, ?)", (e.year, e.class_, e.subject, e.hours))
+
+
+@handles(ev.CourseCreated)
+def _course(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.CourseCreated) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO courses VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (e.course, e.year, e.subject, e.teacher, e.group, e.start, e.end, e.grading),
+    )
+    db.execute("INSERT INTO course_teachers VALUES (?, ?, ?)", (e.course, e.teacher, e.start))
+    cache.course_grade.pop(e.course, None)
+
+
+@handles(ev.CourseTeacherChanged)
+def _course_teacher(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.CourseTeacherChanged) -> None:
+    db.execute("UPDATE courses SET teacher = ? WHERE course = ?", (e.teacher, e.course))
+    db.execute("INSERT INTO course_teachers VALUES (?, ?, ?)", (e.course, e.teacher, e.start))
+
+
+@handles(ev.ClassTeacherAssigned)
+def _class_teacher(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.ClassTeacherAssigned) -> None:
+    db.execute("INSERT INTO class_teachers VALUES (?, ?, ?)", (e.class_, e.teacher, e.start))
+
+
+@handles(ev.TimetableSet)
+def _timetable(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.TimetableSet) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO timetable VALUES (?, ?, ?, ?, ?, ?)",
+        (e.group, e.weekday, e.number, e.start, e.course, e.room),
+    )
+
+
+@handles(ev.PlanSet)
+def _plan(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.PlanSet) -> None:
+    db.execute("DELETE FROM plan_topics WHERE course = ?", (e.course,))
+    db.executemany(
+        "INSERT INTO plan_topics VALUES (?, ?, ?, ?, ?)",
+        [(e.course, t.number, t.topic, t.hours, t.section) for t in e.topics],
+    )
+
+
+# --- people and access ------------------------------------------------------------------------
+
+
+@handles(ev.PersonRegistered)
+def _person(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.PersonRegistered) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO persons VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (e.person, e.last_name, e.first_name, e.middle_name, e.birth_date, e.sex, c.at, c.at),
+    )
+
+
+@handles(ev.PersonUpdated)
+def _person_updated(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.PersonUpdated) -> None:
+    for column in ("last_name", "first_name", "middle_name", "birth_date"):
+        value = getattr(e, column)
+        if value:
+            db.execute(f"UPDATE persons SET {column} = ?, updated_at = ? WHERE person = ?", (value, c.at, e.person))
+
+
+@handles(ev.RoleGranted)
+def _role(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.RoleGranted) -> None:
+    db.execute("INSERT OR REPLACE INTO roles VALUES (?, ?, ?, ?, NULL)", (e.person, e.role, e.scope, e.start))
+
+
+@handles(ev.RoleRevoked)
+def _role_revoked(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.RoleRevoked) -> None:
+    db.execute(
+        "UPDATE roles SET end = ? WHERE person = ? AND role = ? AND scope = ? AND end IS NULL",
+        (e.end, e.person, e.role, e.scope),
+    )
+
+
+# --- lessons, attendance, marks ----------------------------------------------------------------
+
+
+@handles(ev.LessonRecorded)
+def _lesson(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.LessonRecorded) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO lessons VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            e.lesson, e.course, e.date, e.number, e.topic, e.homework, _json(e.work_kinds),
+            e.teacher, e.plan_topic, c.at, c.by, c.at, c.ref, c.invalid,
+        ),
+    )  # fmt: skip
+    db.execute(
+        "INSERT OR REPLACE INTO lesson_originals VALUES (?, ?, ?, ?, ?, ?)",
+        (e.lesson, e.topic, e.homework, _json(e.work_kinds), e.plan_topic, c.at),
+    )
+    cache.lessons[e.lesson] = (e.course, e.date, cache.grade(db, e.course))
+
+
+@handles(ev.LessonUpdated)
+def _lesson_updated(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.LessonUpdated) -> None:
+    kinds = None if e.work_kinds is None else _json(e.work_kinds)
+    db.execute(
+        "INSERT INTO lesson_updates (lesson, topic, homework, work_kinds, plan_topic, at, by, ref, invalid) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (e.lesson, e.topic, e.homework, kinds, e.plan_topic, c.at, c.by, c.ref, c.invalid),
+    )
+    if not c.invalid:  # R-SEC-3: a change made with stolen credentials does not count
+        _update_lesson(db, e.lesson, (e.topic, e.homework, kinds, e.plan_topic), c.at)
+
+
+_LESSON_FIELDS = ("topic", "homework", "work_kinds", "plan_topic")
+
+
+def _update_lesson(db: sqlite3.Connection, lesson: str, values: tuple[Any, ...], at: str) -> None:
+    for column, value in zip(_LESSON_FIELDS, values, strict=True):
+        if value is not None:
+            db.execute(f"UPDATE lessons SET {column} = ?, updated_at = ? WHERE lesson = ?", (value, at, lesson))
+
+
+def recompute_lesson(db: sqlite3.Connection, lesson: str) -> None:
+    """A lesson's topic, homework and work kinds from its record and its valid updates."""
+    first = db.execute(
+        "SELECT l.ref FROM lessons l WHERE l.lesson = ?", (lesson,)
+    ).fetchone()
+    if first is None:
+        return
+    original = db.execute(
+        "SELECT topic, homework, work_kinds, plan_topic, at FROM lesson_originals WHERE lesson = ?", (lesson,)
+    ).fetchone()
+    if original is not None:
+        _update_lesson(db, lesson, original[:4], original[4])
+    for row in db.execute(
+        "SELECT topic, homework, work_kinds, plan_topic, at FROM lesson_updates "
+        "WHERE lesson = ? AND invalid = 0 ORDER BY id",
+        (lesson,),
+    ).fetchall():
+        _update_lesson(db, lesson, row[:4], row[4])
+
+
+@handles(ev.LessonSubstituted)
+def _substituted(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.LessonSubstituted) -> None:
+    db.execute("INSERT INTO substitutions VALUES (?, ?, ?, ?, ?, ?)", (e.lesson, e.teacher, e.reason, c.at, c.by, c.ref))
+    db.execute("UPDATE lessons SET teacher = ? WHERE lesson = ?", (e.teacher, e.lesson))
+
+
+@handles(ev.AttendanceMarked)
+def _attendance(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.AttendanceMarked) -> None:
+    course, day, _ = cache.lesson(db, e.lesson)
+    late = int(rules.is_late(day, c.local_date, rules.allowed_days("attendance", 0, cache.deadlines)))
+    db.execute(
+        "INSERT INTO attendance_events (lesson, student, code, at, by, late, ref, invalid) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (e.lesson, e.student, e.code, c.at, c.by, late, c.ref, c.invalid),
+    )
+    if not c.invalid:
+        _set_attendance(db, e.lesson, e.student, course, e.code, c.at, c.by, late)
+
+
+def _set_attendance(
+    db: sqlite3.Connection, lesson: str, student: str, course: str, code: str, at: str, by: str, late: int
+) -> None:
+    if code:
+        db.execute(
+            "INSERT OR REPLACE INTO attendance VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (lesson, student, course, code, at, by, late),
+        )
+    else:
+        db.execute("DELETE FROM attendance WHERE lesson = ? AND student = ?", (lesson, student))
+
+
+def recompute_attendance(db: sqlite3.Connection, lesson: str, student: str) -> None:
+    """The current attendance of a student at a lesson: the latest valid event."""
+    row = db.execute(
+        "SELECT code, at, by, late FROM attendance_events WHERE lesson = ? AND student = ? "
+        "AND invalid = 0 ORDER BY id DESC LIMIT 1",
+        (lesson, student),
+    ).fetchone()
+    course = db.execute("SELECT course FROM lessons WHERE lesson = ?", (lesson,)).fetchone()
+    code, at, by, late = row if row else ("", "", "", 0)
+    _set_attendance(db, lesson, student, course[0] if course else "", code, at, by, late)
+
+
+@handles(ev.MarkGiven)
+def _mark(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MarkGiven) -> None:
+    course, day, grade = cache.lesson(db, e.lesson)
+    late = int(rules.is_late(day, c.local_date, rules.allowed_days(e.kind, grade, cache.deadlines)))
+    db.execute(
+        "INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        (
+            e.mark, e.lesson, course, e.student, e.kind, e.value, c.at, c.by, late, c.ref,
+            c.invalid, None if c.invalid else e.value,
+        ),
+    )  # fmt: skip
+
+
+@handles(ev.MarkCorrected)
+def _mark_corrected(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MarkCorrected) -> None:
+    _mark_change(db, c, e.mark, "corrected", e.value, e.reason)
+
+
+@handles(ev.MarkRevoked)
+def _mark_revoked(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MarkRevoked) -> None:
+    _mark_change(db, c, e.mark, "revoked", None, e.reason)
+
+
+def _mark_change(db: sqlite3.Connection, c: Ctx, mark: str, change: str, value: str | None, reason: str) -> None:
+    # R-MRK-2: the given mark row is never edited; the change is a new row, the current value
+    # is derived from the latest valid one.
+    db.execute(
+        "INSERT INTO mark_changes (mark, change, value, reason, at, by, ref, invalid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (mark, change, value, reason, c.at, c.by, c.ref, c.invalid),
+    )
+    recompute_mark(db, mark)
+
+
+def recompute_mark(db: sqlite3.Connection, mark: str) -> None:
+    """Set a mark's current value from its given value and its valid changes."""
+    row = db.execute("SELECT value, invalid FROM marks WHERE mark = ?", (mark,)).fetchone()
+    if row is None:
+        return
+    current = None if row[1] else row[0]
+    changes = db.execute(
+        "SELECT change, value FROM mark_changes WHERE mark = ? AND invalid = 0 ORDER BY id", (mark,)
+    ).fetchall()
+    if changes:
+        current = changes[-1][1] if changes[-1][0] == "corrected" else None
+    db.execute("UPDATE marks SET current = ?, changed = ? WHERE mark = ?", (current, int(bool(changes)), mark))
+
+
+@handles(ev.FinalMarkGiven)
+def _final(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.FinalMarkGiven) -> None:
+    late = 0
+    if e.kind == "period" and e.period:
+        end = db.execute("SELECT end FROM periods WHERE period = ?", (e.period,)).fetchone()
+        late = int(bool(end) and c.local_date > end[0])  # R-MRK-3: by the period's last day
+    elif e.kind == "year":
+        end = db.execute("SELECT y.end FROM courses c JOIN years y ON y.year = c.year WHERE c.course = ?", (e.course,)).fetchone()
+        late = int(bool(end) and c.local_date > end[0])
+    db.execute(
+        "INSERT INTO final_marks (course, student, kind, period, value, reason, at, by, late, ref, invalid) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (e.course, e.student, e.kind, e.period, e.value, e.reason, c.at, c.by, late, c.ref, c.invalid),
+    )
+
+
+@handles(ev.CommentAdded)
+def _comment(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.CommentAdded) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO comments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (e.comment, e.lesson, e.student, e.kind, e.text, c.at, c.by, c.ref, c.invalid),
+    )
+
+
+# --- control, communication, security ---------------------------------------------------------
+
+
+@handles(ev.RemarkIssued)
+def _remark(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.RemarkIssued) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO remarks VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
+        (e.remark, e.teacher, e.course, e.text, e.due, c.at, c.by, c.ref),
+    )
+
+
+@handles(ev.RemarkFixed)
+def _remark_fixed(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.RemarkFixed) -> None:
+    db.execute("UPDATE remarks SET fixed_at = ?, fixed_note = ? WHERE remark = ?", (c.at, e.note, e.remark))
+
+
+@handles(ev.AnnouncementPosted)
+def _announcement(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.AnnouncementPosted) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO announcements VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (e.announcement, e.audience, e.title, e.text, c.at, c.by, c.ref, c.invalid),
+    )
+
+
+@handles(ev.MessageSent)
+def _message(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MessageSent) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (e.message, c.by, e.subject, e.text, e.reply_to, c.at, c.ref, c.invalid),
+    )
+    db.executemany("INSERT OR IGNORE INTO message_recipients VALUES (?, ?, NULL)", [(e.message, p) for p in e.to])
+
+
+@handles(ev.MessageRead)
+def _message_read(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MessageRead) -> None:
+    db.execute(
+        "UPDATE message_recipients SET read_at = ? WHERE message = ? AND person = ? AND read_at IS NULL",
+        (c.at, e.message, c.by),
+    )
+
+
+@handles(ev.CredentialsCompromised)
+def _compromised(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.CredentialsCompromised) -> None:
+    """R-SEC-3: everything made with these credentials since ``since`` stops counting; the log
+    itself is untouched and the rows stay, marked invalid, for the administration."""
+    since = utc(e.since)
+    db.execute("INSERT INTO compromises VALUES (?, ?, ?, NULL, ?)", (e.person, since, c.at, e.reason))
+    cache.compromised.setdefault(e.person, []).append([since, None])
+    invalidate_since(db, e.person, since)
+
+
+@handles(ev.CredentialsReissued)
+def _reissued(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.CredentialsReissued) -> None:
+    db.execute(
+        "UPDATE compromises SET reissued_at = ? WHERE person = ? AND reissued_at IS NULL", (c.at, e.person)
+    )
+    for window in cache.compromised.get(e.person, []):
+        if window[1] is None:
+            window[1] = c.at
+
+
+def invalidate_since(db: sqlite3.Connection, person: str, since: str) -> None:
+    """Mark invalid every row made by ``person`` at or after ``since`` (UTC) and recompute the
+    current values that depended on them (R-SEC-3)."""
+    for table in INVALIDATABLE:
+        db.execute(f"UPDATE {table} SET invalid = 1 WHERE by = ? AND at >= ?", (person, since))
+    marks = db.execute(
+        "SELECT mark FROM marks WHERE by = ? AND at >= ? UNION "
+        "SELECT mark FROM mark_changes WHERE by = ? AND at >= ?",
+        (person, since, person, since),
+    ).fetchall()
+    for (mark,) in marks:
+        recompute_mark(db, mark)
+    cells = db.execute(
+        "SELECT DISTINCT lesson, student FROM attendance_events WHERE by = ? AND at >= ?", (person, since)
+    ).fetchall()
+    for lesson, student in cells:
+        recompute_attendance(db, lesson, student)
+    lessons = db.execute(
+        "SELECT DISTINCT lesson FROM lesson_updates WHERE by = ? AND at >= ?", (person, since)
+    ).fetchall()
+    for (lesson,) in lessons:
+        recompute_lesson(db, lesson)

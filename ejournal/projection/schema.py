@@ -1,0 +1,155 @@
+"""The SQLite schema of the projection: what the pages and reports read.
+
+Disposable: ``ejournal rebuild`` makes it again from the feeds. Rows that come from entries
+keep ``at`` (entry time in UTC, ``YYYY-MM-DDTHH:MM:SS.mmmZ``), ``by`` (actor), ``ref``
+(``<feed>#<seq>``) and ``invalid`` (R-SEC-3: made with compromised credentials).
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE positions (feed TEXT PRIMARY KEY, next_seq INTEGER NOT NULL);
+
+CREATE TABLE school (
+    id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT, short_name TEXT, inn TEXT, ogrn TEXT,
+    timezone TEXT, deadline_days TEXT, weights TEXT, student_min_age INTEGER
+);
+CREATE TABLE years (year TEXT PRIMARY KEY, start TEXT, end TEXT, closed INTEGER DEFAULT 0);
+CREATE TABLE periods (
+    period TEXT PRIMARY KEY, year TEXT, kind TEXT, number INTEGER, name TEXT, start TEXT, end TEXT
+);
+CREATE TABLE period_grades (period TEXT, grade INTEGER, PRIMARY KEY (period, grade));
+CREATE TABLE holidays (year TEXT, name TEXT, start TEXT, end TEXT, grades TEXT);
+
+CREATE TABLE persons (
+    person TEXT PRIMARY KEY, last_name TEXT, first_name TEXT, middle_name TEXT,
+    birth_date TEXT, sex TEXT, at TEXT, updated_at TEXT
+);
+CREATE TABLE roles (
+    person TEXT, role TEXT, scope TEXT, start TEXT, end TEXT,
+    PRIMARY KEY (person, role, scope, start)
+);
+CREATE INDEX roles_scope ON roles (role, scope);
+CREATE TABLE compromises (person TEXT, since TEXT, reported_at TEXT, reissued_at TEXT, reason TEXT);
+
+CREATE TABLE groups (
+    grp TEXT PRIMARY KEY, kind TEXT, year TEXT, grade INTEGER, letter TEXT, name TEXT
+);
+CREATE TABLE group_classes (grp TEXT, class TEXT, PRIMARY KEY (grp, class));
+CREATE TABLE memberships (
+    id INTEGER PRIMARY KEY, student TEXT, grp TEXT, start TEXT, end TEXT,
+    individual_plan INTEGER DEFAULT 0, reason TEXT, ref TEXT
+);
+CREATE INDEX memberships_grp ON memberships (grp, start);
+CREATE INDEX memberships_student ON memberships (student);
+CREATE TABLE promotions (student TEXT, year TEXT, decision TEXT, to_class TEXT, at TEXT);
+
+CREATE TABLE subjects (
+    subject TEXT PRIMARY KEY, name TEXT, short TEXT, grading TEXT, elective INTEGER
+);
+CREATE TABLE curriculum (
+    year TEXT, class TEXT, subject TEXT, hours INTEGER, PRIMARY KEY (year, class, subject)
+);
+CREATE TABLE courses (
+    course TEXT PRIMARY KEY, year TEXT, subject TEXT, teacher TEXT, grp TEXT,
+    start TEXT, end TEXT, grading TEXT
+);
+CREATE INDEX courses_teacher ON courses (teacher);
+CREATE INDEX courses_grp ON courses (grp);
+CREATE TABLE course_teachers (course TEXT, teacher TEXT, start TEXT);
+CREATE TABLE class_teachers (class TEXT, teacher TEXT, start TEXT);
+CREATE TABLE timetable (
+    grp TEXT, weekday INTEGER, number INTEGER, start TEXT, course TEXT, room TEXT,
+    PRIMARY KEY (grp, weekday, number, start)
+);
+CREATE TABLE plan_topics (
+    course TEXT, number INTEGER, topic TEXT, hours INTEGER, section TEXT,
+    PRIMARY KEY (course, number)
+);
+
+CREATE TABLE lessons (
+    lesson TEXT PRIMARY KEY, course TEXT, date TEXT, number INTEGER, topic TEXT,
+    homework TEXT, work_kinds TEXT, teacher TEXT, plan_topic INTEGER,
+    at TEXT, by TEXT, updated_at TEXT, ref TEXT, invalid INTEGER DEFAULT 0
+);
+CREATE INDEX lessons_course ON lessons (course, date);
+CREATE TABLE lesson_originals (
+    lesson TEXT PRIMARY KEY, topic TEXT, homework TEXT, work_kinds TEXT, plan_topic INTEGER, at TEXT
+);
+CREATE TABLE lesson_updates (
+    id INTEGER PRIMARY KEY, lesson TEXT, topic TEXT, homework TEXT, work_kinds TEXT,
+    plan_topic INTEGER, at TEXT, by TEXT, ref TEXT, invalid INTEGER DEFAULT 0
+);
+CREATE INDEX lesson_updates_lesson ON lesson_updates (lesson);
+CREATE TABLE substitutions (lesson TEXT, teacher TEXT, reason TEXT, at TEXT, by TEXT, ref TEXT);
+
+CREATE TABLE attendance_events (
+    id INTEGER PRIMARY KEY, lesson TEXT, student TEXT, code TEXT, at TEXT, by TEXT,
+    late INTEGER, ref TEXT, invalid INTEGER DEFAULT 0
+);
+CREATE INDEX attendance_events_key ON attendance_events (lesson, student);
+CREATE TABLE attendance (
+    lesson TEXT, student TEXT, course TEXT, code TEXT, at TEXT, by TEXT, late INTEGER,
+    PRIMARY KEY (lesson, student)
+);
+CREATE INDEX attendance_course ON attendance (course, student);
+
+CREATE TABLE marks (
+    mark TEXT PRIMARY KEY, lesson TEXT, course TEXT, student TEXT, kind TEXT,
+    value TEXT, at TEXT, by TEXT, late INTEGER, ref TEXT, invalid INTEGER DEFAULT 0,
+    current TEXT, changed INTEGER DEFAULT 0
+);
+CREATE INDEX marks_course ON marks (course, student);
+CREATE INDEX marks_lesson ON marks (lesson);
+CREATE TABLE mark_changes (
+    id INTEGER PRIMARY KEY, mark TEXT, change TEXT, value TEXT, reason TEXT,
+    at TEXT, by TEXT, ref TEXT, invalid INTEGER DEFAULT 0
+);
+CREATE INDEX mark_changes_mark ON mark_changes (mark);
+
+CREATE TABLE final_marks (
+    id INTEGER PRIMARY KEY, course TEXT, student TEXT, kind TEXT, period TEXT, value TEXT,
+    reason TEXT, at TEXT, by TEXT, late INTEGER, ref TEXT, invalid INTEGER DEFAULT 0
+);
+CREATE INDEX final_marks_course ON final_marks (course, student, kind, period);
+
+CREATE TABLE comments (
+    comment TEXT PRIMARY KEY, lesson TEXT, student TEXT, kind TEXT, text TEXT,
+    at TEXT, by TEXT, ref TEXT, invalid INTEGER DEFAULT 0
+);
+CREATE INDEX comments_student ON comments (student);
+
+CREATE TABLE remarks (
+    remark TEXT PRIMARY KEY, teacher TEXT, course TEXT, text TEXT, due TEXT,
+    at TEXT, by TEXT, fixed_at TEXT, fixed_note TEXT, ref TEXT
+);
+CREATE TABLE announcements (
+    announcement TEXT PRIMARY KEY, audience TEXT, title TEXT, text TEXT,
+    at TEXT, by TEXT, ref TEXT, invalid INTEGER DEFAULT 0
+);
+CREATE TABLE messages (
+    message TEXT PRIMARY KEY, sender TEXT, subject TEXT, text TEXT, reply_to TEXT,
+    at TEXT, ref TEXT, invalid INTEGER DEFAULT 0
+);
+CREATE TABLE message_recipients (
+    message TEXT, person TEXT, read_at TEXT, PRIMARY KEY (message, person)
+);
+
+CREATE TABLE unknown_entries (ref TEXT PRIMARY KEY, type TEXT, at TEXT);
+"""
+
+# Tables whose rows come from entries made by someone: R-SEC-3 invalidates them.
+INVALIDATABLE = (
+    "lessons",
+    "lesson_updates",
+    "attendance_events",
+    "marks",
+    "mark_changes",
+    "final_marks",
+    "comments",
+    "announcements",
+    "messages",
+)
