@@ -4,7 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO   ?= demo-data
 
-.PHONY: demo test bench venv clean
+# Debian packages the tests need: Go's note/tlog packages as an independent peer implementation.
+DEB_TEST_PACKAGES := golang-go golang-golang-x-mod-dev
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test bench venv clean debian-test-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +24,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 venv: $(VENV)/.installed
 
-test: $(VENV)/.installed-test
+debian-test-deps:
+	@if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/golang.org/x/mod/sumdb ]; then \
+		echo "installing Debian packages for the tests: $(DEB_TEST_PACKAGES)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_TEST_PACKAGES) >/dev/null; \
+	fi
+
+test: $(VENV)/.installed-test debian-test-deps
 	$(BIN)/python -m pytest -q
 
 demo: $(VENV)/.installed
