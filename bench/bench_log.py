@@ -66,7 +66,10 @@ def bench_batches(root: Path, entries: int, batch: int) -> None:
         feed.append([mark(i) for i in range(start, min(entries, start + batch))])
     took = time.perf_counter() - t0
     feed.close()
-    print(f"append, batches of {batch}: {entries / took:,.0f} entries/s ({took:.1f} s for {entries:,})")
+    print(
+        f"append, batches of {batch}: {entries / took:,.0f} entries/s "
+        f"({took:.1f} s for {entries:,})"
+    )
     report_verify(data, "batch-written log")
 
 

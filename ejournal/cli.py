@@ -67,10 +67,14 @@ def init(data_dir: Path) -> None:
     click.echo(f"  school root key:  {result.root.vkey()}")
     click.echo("")
     click.echo(f"The school root PRIVATE key is in {result.data_dir.root_key}.")
-    click.echo("Copy it to a flash drive kept in the director's safe, then delete it from this server.")
+    click.echo(
+        "Copy it to a flash drive kept in the director's safe, then delete it from this server."
+    )
     click.echo("Закрытый корневой ключ школы записан в этот файл: скопируйте его на флешку,")
     click.echo("храните её в сейфе директора и удалите файл с сервера.")
-    click.echo("Write down the root key line above (or print it): it is what proves the archive authentic.")
+    click.echo(
+        "Write down the root key line above (or print it): it is what proves the archive authentic."
+    )
 
 
 @main.command()

@@ -74,7 +74,9 @@ class DataDir:
         if not self.path.is_dir():
             raise DataDirError(f"{self.path} is not a directory")
         if not self.exists():
-            raise DataDirError(f"{self.path} is not an ejournal data directory (run 'ejournal init')")
+            raise DataDirError(
+                f"{self.path} is not an ejournal data directory (run 'ejournal init')"
+            )
         return self
 
     def root_verifier(self) -> Ed25519Verifier:

@@ -56,11 +56,17 @@ def build(out: Path) -> None:
     wcert = Certificate(witness.verifier(), "witness", "*", "2026-09-01T08:30:00.000+07:00")
     feed.append([NewEntry("key.certify", {"certificate": sign_statement(cert, root)}, "system")])
     feed.append([NewEntry("key.certify", {"certificate": sign_statement(wcert, root)}, "system")])
-    feed.append_one("school.created", {"name": "МБОУ «Берёзовская СОШ»", "inn": "2450000000"}, "u-admin")
+    feed.append_one(
+        "school.created", {"name": "МБОУ «Берёзовская СОШ»", "inn": "2450000000"}, "u-admin"
+    )
     feed.append(
         [
-            NewEntry("mark.set", {"lesson": "l-1", "student": "s-7", "value": "5", "kind": "КР"}, "u-12"),
-            NewEntry("mark.set", {"lesson": "l-1", "student": "s-8", "value": "4", "kind": "КР"}, "u-12"),
+            NewEntry(
+                "mark.set", {"lesson": "l-1", "student": "s-7", "value": "5", "kind": "КР"}, "u-12"
+            ),
+            NewEntry(
+                "mark.set", {"lesson": "l-1", "student": "s-8", "value": "4", "kind": "КР"}, "u-12"
+            ),
         ]
     )
     feed.append_one("attendance.set", {"lesson": "l-1", "student": "s-9", "code": "Б"}, "u-12")
@@ -72,7 +78,9 @@ def build(out: Path) -> None:
     _write_hashes(out, feed_dir)
 
 
-def _write_keys(out: Path, root: Ed25519Signer, device: Ed25519Signer, witness: Ed25519Signer) -> None:
+def _write_keys(
+    out: Path, root: Ed25519Signer, device: Ed25519Signer, witness: Ed25519Signer
+) -> None:
     keys = out / "keys"
     keys.mkdir(parents=True, exist_ok=True)
     for name, signer in (("root", root), ("device", device), ("witness", witness)):

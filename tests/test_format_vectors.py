@@ -38,7 +38,11 @@ def test_vectors_regenerate_byte_for_byte(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "rel",
-    [p for p in vector_files() if p.suffix in (".vkey", ".jsonl", ".txt") or p.name in ("checkpoints", "cosignatures")],
+    [
+        p
+        for p in vector_files()
+        if p.suffix in (".vkey", ".jsonl", ".txt") or p.name in ("checkpoints", "cosignatures")
+    ],
     ids=str,
 )
 def test_format_md_quotes_every_vector_line(rel: Path) -> None:
@@ -66,7 +70,9 @@ def ref_vkey(text: str) -> tuple[str, int, int, bytes]:
 
 
 def ref_key_id(name: str, sig_type: int, key: bytes) -> int:
-    return int.from_bytes(hashlib.sha256(name.encode() + b"\n" + bytes([sig_type]) + key).digest()[:4], "big")
+    return int.from_bytes(
+        hashlib.sha256(name.encode() + b"\n" + bytes([sig_type]) + key).digest()[:4], "big"
+    )
 
 
 def _split_notes(text: str) -> list[tuple[str, list[tuple[str, bytes]]]]:
@@ -100,8 +106,14 @@ def ref_jcs(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
-def ref_verify_note(text: str, sigs: list[tuple[str, bytes]], name: str, sig_type: int, key: bytes) -> None:
-    matching = [blob for n, blob in sigs if n == name and int.from_bytes(blob[:4], "big") == ref_key_id(name, sig_type, key)]
+def ref_verify_note(
+    text: str, sigs: list[tuple[str, bytes]], name: str, sig_type: int, key: bytes
+) -> None:
+    matching = [
+        blob
+        for n, blob in sigs
+        if n == name and int.from_bytes(blob[:4], "big") == ref_key_id(name, sig_type, key)
+    ]
     assert matching, f"no signature by {name}"
     for blob in matching:
         if sig_type == 0x04:

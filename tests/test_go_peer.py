@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ejournal.datadir import DataDir, init_data_dir
-from ejournal.log import NewEntry, SigningPolicy
+from ejournal.log import SigningPolicy
 from ejournal.log.checkpoint import read_notes
 from ejournal.log.merkle import (
     consistency_proof,
@@ -33,15 +33,24 @@ def checkpeer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     go = shutil.which("go")
     assert go, "Go is missing: `make test` installs golang-go and golang-golang-x-mod-dev"
     out = tmp_path_factory.mktemp("peer") / "checkpeer"
-    env = {**os.environ, "GO111MODULE": "off", "GOPATH": GOPATH, "GOCACHE": str(out.parent / "cache")}
+    env = {
+        **os.environ,
+        "GO111MODULE": "off",
+        "GOPATH": GOPATH,
+        "GOCACHE": str(out.parent / "cache"),
+    }
     subprocess.run([go, "build", "-o", str(out), str(PEER)], check=True, env=env)
     return out
 
 
-def run_peer(checkpeer: Path, vkey: str, note: bytes, segment: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def run_peer(
+    checkpeer: Path, vkey: str, note: bytes, segment: Path, tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
     note_file = tmp_path / "note"
     note_file.write_bytes(note)
-    return subprocess.run([str(checkpeer), vkey, str(note_file), str(segment)], capture_output=True, text=True)
+    return subprocess.run(
+        [str(checkpeer), vkey, str(note_file), str(segment)], capture_output=True, text=True
+    )
 
 
 def test_go_verifies_our_checkpoints_and_trees(checkpeer: Path, tmp_path: Path) -> None:
@@ -49,7 +58,9 @@ def test_go_verifies_our_checkpoints_and_trees(checkpeer: Path, tmp_path: Path) 
     dd = DataDir(tmp_path / "school")
     with dd.open_feed(policy=SigningPolicy(max_unsigned_entries=7, background=False)) as feed:
         for i in range(40):
-            feed.append_one("mark.given", {"lesson": f"l-{i // 5}", "student": f"s-{i}", "value": "5"}, "u-1")
+            feed.append_one(
+                "mark.given", {"lesson": f"l-{i // 5}", "student": f"s-{i}", "value": "5"}, "u-1"
+            )
         feed_dir = feed.dir
     segment = feed_dir / "seg-000000000000.jsonl"
     lines = segment.read_bytes().split(b"\n")[:-1]
@@ -83,6 +94,12 @@ def test_go_rejects_a_checkpoint_whose_text_was_edited(checkpeer: Path, tmp_path
     note = read_notes((feed_dir / "checkpoints").read_bytes()).records[-1].note.encode()
     forged = note.replace(b"\n2\n", b"\n1\n", 1)
     assert forged != note
-    result = run_peer(checkpeer, dd.device_signer().verifier().vkey(), forged, feed_dir / "seg-000000000000.jsonl", tmp_path)
+    result = run_peer(
+        checkpeer,
+        dd.device_signer().verifier().vkey(),
+        forged,
+        feed_dir / "seg-000000000000.jsonl",
+        tmp_path,
+    )
     assert result.returncode == 1
     assert "note.Open" in result.stderr

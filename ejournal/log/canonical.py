@@ -72,16 +72,29 @@ def _explain(value: Any, path: str) -> None:
     kind = type(value)
     if kind is int and not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
         raise ValueError(f"{path}: integer {value} is outside ±(2**53-1)")
+    if kind is str and not _is_scalar_text(value):
+        raise ValueError(f"{path}: string {value!r} has a lone surrogate")
     if kind is dict:
         for key, sub in value.items():
             if type(key) is not str:
                 raise ValueError(f"{path}: object key {key!r} is not a string")
+            if not _is_scalar_text(key):
+                raise ValueError(f"{path}: object key {key!r} has a lone surrogate")
             _explain(sub, f"{path}.{key}")
     elif kind is list:
         for i, sub in enumerate(value):
             _explain(sub, f"{path}[{i}]")
     elif kind not in (str, bool, int) and value is not None:
         raise ValueError(f"{path}: {kind.__name__} values are not allowed in the log")
+
+
+def _is_scalar_text(text: str) -> bool:
+    """True when ``text`` holds only Unicode scalar values (no lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def encode(value: Any) -> bytes:
@@ -96,4 +109,5 @@ def encode(value: Any) -> bytes:
             return rfc8785.dumps(value)
         return _ENCODER.encode(value)
     except (msgspec.EncodeError, rfc8785.CanonicalizationError, UnicodeEncodeError) as e:
+        _explain(value, "$")  # lone surrogates are found only by the encoders: name the path
         raise ValueError(f"cannot encode as canonical JSON: {e}") from e

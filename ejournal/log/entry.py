@@ -9,8 +9,8 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from operator import attrgetter
 from datetime import datetime
+from operator import attrgetter
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -26,7 +26,9 @@ MAX_LINE_BYTES = 1 << 20  # 1 MiB: files go to blobs, never into a line
 _TIME_LEN = len("2026-09-01T08:30:00.000+07:00")
 
 
-_TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2}")
+_TIME_RE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2}"
+)
 # Lines that need the slow checks: 16 digits in a row (an integer that may exceed 2**53-1),
 # and 4-byte UTF-8 characters (JCS orders keys by UTF-16 units, msgspec by code points: they
 # differ only there). Found with one translate over the whole buffer (re is slow on bytes).
@@ -39,7 +41,7 @@ class Entry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One record of a feed. Its line is the canonical JSON of these fields (``version`` as "v")."""
 
     feed: str
-    seq: Annotated[int, msgspec.Meta(ge=0)]
+    seq: Annotated[int, msgspec.Meta(ge=0, le=canonical.MAX_SAFE_INTEGER)]
     time: str
     actor: Annotated[str, msgspec.Meta(min_length=1)]
     type: str
@@ -133,6 +135,8 @@ def parse_line_timed(line: bytes) -> tuple[Entry, datetime]:
         entry = _DECODER.decode(line)
     except msgspec.DecodeError as e:
         raise FormatError(f"not a valid entry: {e}") from e
+    except UnicodeDecodeError as e:  # msgspec raises it for bad UTF-8 inside a string
+        raise FormatError(f"line is not valid UTF-8: {e}") from e
     _check_fields(entry)
     try:
         needs_reference = canonical.check_domain(entry.data, "data")
@@ -173,6 +177,8 @@ def parse_lines(lines: list[bytes], buffer: bytes) -> tuple[list[Entry], list[da
     Raises:
         LineError: the first line that does not parse, with its index.
     """
+    if max(map(len, lines), default=0) > MAX_LINE_BYTES:
+        return _parse_slowly(lines)
     try:
         entries = list(map(_DECODER.decode, lines))
         fast = list(map(_ENCODER.encode, entries)) == lines

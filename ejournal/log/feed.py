@@ -189,7 +189,9 @@ class Feed:
         cut: tuple[Path, int, int] | None = None
         for i, (first, path) in enumerate(segments):
             if first != st.size:
-                raise IntegrityError(f"segment starts at {first}, expected {st.size}", place=str(path))
+                raise IntegrityError(
+                    f"segment starts at {first}, expected {st.size}", place=str(path)
+                )
             last_segment = i == len(segments) - 1
             for line in iter_lines(path):
                 if target is not None and st.size == target.size:
@@ -202,7 +204,9 @@ class Feed:
                         cut = (path, line.offset, line.number)
                         break
                 elif not line.complete:
-                    raise IntegrityError("incomplete line inside the signed part", place=f"{path.name}:{line.number}")
+                    raise IntegrityError(
+                        "incomplete line inside the signed part", place=f"{path.name}:{line.number}"
+                    )
                 st.tree.append(leaf_hash(line.data))
                 st.size += 1
             st.segment_first, st.segment_bytes = first, path.stat().st_size
@@ -274,7 +278,9 @@ class Feed:
                 parse_line(rest)
             except FormatError:
                 continue
-            raise IntegrityError("an invalid line is followed by valid entries", place=f"{path.name}:{number}")
+            raise IntegrityError(
+                "an invalid line is followed by valid entries", place=f"{path.name}:{number}"
+            )
         truncate_durably(path, offset)
         lines_cut = data[offset:].count(b"\n") + (0 if data.endswith(b"\n") else 1)
         self.recovery = Recovery(
@@ -393,6 +399,10 @@ class Feed:
         data = b"".join(b.lines for b in batches)
         st = self._st
         if self._seg_fd < 0:
+            current = self.dir / segment_name(st.segment_first)
+            if st.segment_bytes and not current.stat().st_mode & 0o200:
+                # Sealed by _roll before a crash that came ahead of the next segment's creation.
+                st.segment_first, st.segment_bytes = st.size, 0
             self._seg_fd = open_append(self.dir / segment_name(st.segment_first))
         if st.segment_bytes and st.segment_bytes + len(data) > self.segment_limit:
             self._roll(st.size)

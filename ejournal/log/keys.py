@@ -128,7 +128,7 @@ class Certificate:
 
 @dataclass(frozen=True)
 class Revocation:
-    """The root's statement that ``key`` signs nothing for ``feed`` beyond tree size ``valid_through``."""
+    """The root's word that ``key`` signs nothing for ``feed`` past ``valid_through`` entries."""
 
     key: Ed25519Verifier
     feed: str
@@ -177,9 +177,7 @@ def open_certificate(note_text: str, root: Ed25519Verifier) -> Certificate:
 
 def open_revocation(note_text: str, root: Ed25519Verifier) -> Revocation:
     note = _open(note_text, root)
-    f = _fields(
-        note.text, REVOCATION_HEADER, ("key", "feed", "valid-through", "time", "reason")
-    )
+    f = _fields(note.text, REVOCATION_HEADER, ("key", "feed", "valid-through", "time", "reason"))
     size = parse_decimal(f["valid-through"], "valid-through")
     return Revocation(parse_vkey(f["key"]), f["feed"], size, f["time"], f["reason"])
 

@@ -38,7 +38,7 @@ def _perfect_root(level: Sequence[bytes]) -> bytes:
     hashes = list(level)
     while len(hashes) > 1:
         it = iter(hashes)
-        hashes = [sha256(_NODE + a + b).digest() for a, b in zip(it, it)]
+        hashes = [sha256(_NODE + a + b).digest() for a, b in zip(it, it, strict=True)]
     return hashes[0]
 
 
@@ -114,7 +114,7 @@ def _subtree(leaves: Sequence[bytes], lo: int, hi: int) -> bytes:
 
 
 def inclusion_proof(leaves: Sequence[bytes], index: int, size: int) -> list[bytes]:
-    """PATH(index, D[size]) of RFC 6962 §2.1.1: the audit path of one leaf in the first size leaves."""
+    """PATH(index, D[size]) of RFC 6962 §2.1.1: the audit path of a leaf in the first ``size``."""
     if not 0 <= index < size <= len(leaves):
         raise ValueError(f"no leaf {index} in a tree of size {size}")
     path: list[bytes] = []
@@ -248,4 +248,3 @@ def verify_consistency(
         raise ProofError(f"consistency proof does not lead to the root of size {size1}")
     if sr != root2:
         raise ProofError(f"consistency proof does not lead to the root of size {size2}")
-

@@ -28,11 +28,18 @@ _DASH = "\u2014 "
 
 
 def b64decode(text: str, what: str) -> bytes:
-    """Strict standard base64 (RFC 4648 §4, padding required, no other characters)."""
+    """Strict standard base64 (RFC 4648 §4, padding required, no other characters).
+
+    The unused low bits of the last character must be zero (RFC 4648 §3.5): otherwise four
+    spellings decode to the same bytes and an edited signature line would still verify.
+    """
     try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
+        data = base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError) as e:
         raise FormatError(f"{what} is not valid base64") from e
+    if b64encode(data) != text:
+        raise FormatError(f"{what} is not canonical base64 (non-zero padding bits)")
+    return data
 
 
 def b64encode(data: bytes) -> str:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from hashlib import sha256
-from operator import attrgetter
 from dataclasses import dataclass, field
 from datetime import datetime
+from hashlib import sha256
+from operator import attrgetter
 from pathlib import Path
 
 from .checkpoint import Checkpoint, NoteRecord, parse_checkpoint, read_notes
@@ -24,7 +24,6 @@ from .keys import Certificate, Revocation, open_certificate, open_revocation, or
 from .merkle import CompactRange
 from .note import Ed25519Verifier, Verifier, open_note
 from .storage import CHECKPOINTS, COSIGNATURES, is_locked, list_segments
-
 
 _KEY_TYPES = frozenset(("key.certify", "key.revoke"))
 
@@ -111,9 +110,7 @@ def _verify_data_dir(data_dir: Path, root: Ed25519Verifier) -> Report:
         report.problems.append(Problem("missing", str(feeds_dir), "no feeds directory"))
         return report
     keys = _Keys()
-    scans = [
-        _scan_feed(d, root, keys) for d in sorted(feeds_dir.iterdir()) if d.is_dir()
-    ]
+    scans = [_scan_feed(d, root, keys) for d in sorted(feeds_dir.iterdir()) if d.is_dir()]
     for scan in scans:
         _check_signatures(scan, keys)
         report.feeds.append(scan.report)
@@ -154,7 +151,11 @@ def _read_checkpoints(feed_dir: Path, report: FeedReport) -> list[tuple[NoteReco
         raise FormatError(e.message, place=f"{place} {e.place}") from e
     if notes.torn_tail and not report.live:
         report.problems.append(
-            Problem("torn_tail", f"{place} byte {notes.valid_length}", "incomplete checkpoint at the end")
+            Problem(
+                "torn_tail",
+                f"{place} byte {notes.valid_length}",
+                "incomplete checkpoint at the end",
+            )
         )
     out: list[tuple[NoteRecord, Checkpoint]] = []
     origin = origin_for(feed_dir.name)
@@ -195,6 +196,15 @@ def _scan_entries(
     segments = list_segments(feed_dir)
     for i, (first, path) in enumerate(segments):
         name = f"{feed_id}/{path.name}"
+        if first != seq and i:
+            # Name the segment before: a sealed segment that lost or gained lines is the
+            # likelier damage than a renamed next one, and the message names both.
+            raise IntegrityError(
+                f"the feed has {seq} entries up to the end of this segment, but the next one, "
+                f"{path.name}, starts at entry {first}: lines were removed from or added to "
+                "this segment",
+                place=f"{feed_id}/{segments[i - 1][1].name}",
+            )
         if first != seq:
             raise IntegrityError(
                 f"segment starts at entry {first} but {seq} entries precede it", place=name
@@ -244,13 +254,20 @@ def _scan_entries(
             tree.extend(leaves[done:upto])
             done = upto
             if tree.root() != checkpoints[next_cp].root:
-                raise _root_mismatch(checkpoints[next_cp], _place(name, lines, upto - 1))
+                since = sizes[next_cp - 1] if next_cp else 0
+                where = _place(name, lines, upto - 1)
+                if since < start:  # the changed entry may be in an earlier segment: name it too
+                    where = f"{_entry_place(feed_id, segments, since)} to {where}"
+                raise _root_mismatch(checkpoints[next_cp], since, where)
             next_cp += 1
         tree.extend(leaves[done:])
     if next_cp < len(sizes):
+        # Name the end of the last segment: that is where the missing entries were.
+        end = f"{feed_id}/{segments[-1][1].name} end" if segments else f"{feed_id}/{CHECKPOINTS}"
         raise IntegrityError(
-            f"a checkpoint covers {sizes[next_cp]} entries but the feed has only {seq}",
-            place=f"{feed_id}/{CHECKPOINTS}",
+            f"a checkpoint covers {sizes[next_cp]} entries but the feed has only {seq}: "
+            "entries were removed from the end, or the checkpoint is not genuine",
+            place=end,
         )
     report.entries = seq
     signed = sizes[-1] if sizes else 0
@@ -259,11 +276,18 @@ def _scan_entries(
         report.problems.append(
             Problem(
                 "unsigned_tail",
-                f"{feed_id} entries {signed}..{seq - 1}",
-                f"{report.unsigned_tail} entries are not covered by a signed checkpoint "
-                "(a crash before signing, or checkpoints removed; opening the feed signs them)",
+                _entry_place(feed_id, segments, signed),
+                f"entries {signed}..{seq - 1} ({report.unsigned_tail}) are not covered by a "
+                "signed checkpoint (a crash before signing, or checkpoints removed; opening "
+                "the feed signs them)",
             )
         )
+
+
+def _entry_place(feed_id: str, segments: list[tuple[int, Path]], seq: int) -> str:
+    """The place of entry ``seq`` (which exists): its segment file, line and byte."""
+    first, path = next((f, p) for f, p in reversed(segments) if f <= seq)
+    return _place(f"{feed_id}/{path.name}", path.read_bytes().split(b"\n"), seq - first)
 
 
 def _place(name: str, lines: list[bytes], index: int) -> str:
@@ -272,11 +296,11 @@ def _place(name: str, lines: list[bytes], index: int) -> str:
     return f"{name} line {index + 1} (byte {offset})"
 
 
-def _root_mismatch(target: Checkpoint, where: str) -> IntegrityError:
+def _root_mismatch(target: Checkpoint, since: int, where: str) -> IntegrityError:
     return IntegrityError(
         f"the {target.size} entries up to this line do not hash to the root of the signed "
-        f"checkpoint of size {target.size}: an entry at or before it was changed, removed "
-        "or inserted",
+        f"checkpoint of size {target.size}: an entry from {since} to {target.size - 1} was "
+        "changed, removed or inserted",
         place=where,
     )
 
@@ -306,7 +330,10 @@ def _signers_for(feed_id: str, size: int, keys: _Keys) -> list[Verifier]:
     for holder, index, cert in keys.certs:
         if cert.role != "device" or cert.feed != feed_id or holder != feed_id or index >= size:
             continue
-        if any(r.key == cert.key and r.feed == feed_id and size > r.valid_through for r in keys.revocations):
+        if any(
+            r.key == cert.key and r.feed == feed_id and size > r.valid_through
+            for r in keys.revocations
+        ):
             continue
         out.append(cert.key)
     return out
@@ -323,12 +350,20 @@ def _witnesses(feed_id: str, keys: _Keys) -> list[Verifier]:
 def _check_signatures(scan: _FeedScan, keys: _Keys) -> None:
     feed_id = scan.report.feed
     place = f"{feed_id}/{CHECKPOINTS}"
+    if scan.report.problems and not any(holder == feed_id for holder, _, _ in keys.certs):
+        # The scan stopped before the feed's key certificate was read (its problem is reported):
+        # no signature can be judged, and calling every one untrusted would mislead.
+        return
     for record, cp in scan.records:
         try:
             open_note(record.note, _signers_for(feed_id, cp.size, keys))
         except BadSignatureError as e:
             scan.report.problems.append(
-                Problem(e.code, f"{place} line {record.line}", f"checkpoint of size {cp.size}: {e.message}")
+                Problem(
+                    e.code,
+                    f"{place} line {record.line}",
+                    f"checkpoint of size {cp.size}: {e.message}",
+                )
             )
     _check_cosignatures(scan, keys)
 
@@ -346,13 +381,19 @@ def _check_cosignatures(scan: _FeedScan, keys: _Keys) -> None:
         scan.report.problems.append(Problem(e.code, f"{place} {e.place}", e.message))
         return
     if notes.torn_tail:
-        scan.report.problems.append(Problem("torn_tail", place, "incomplete cosignature at the end"))
+        scan.report.problems.append(
+            Problem("torn_tail", place, "incomplete cosignature at the end")
+        )
     witnesses = _witnesses(feed_id, keys)
     for record in notes.records:
         where = f"{place} line {record.line}"
         if record.note.text not in texts:
             scan.report.problems.append(
-                Problem("unknown_checkpoint", where, "cosigned checkpoint is not in the checkpoints file")
+                Problem(
+                    "unknown_checkpoint",
+                    where,
+                    "cosigned checkpoint is not in the checkpoints file",
+                )
             )
             continue
         try:
