@@ -65,7 +65,8 @@ def roles_of(db: sqlite3.Connection, person: str, on: str) -> set[str]:
 
 def scopes_of(db: sqlite3.Connection, person: str, role: str, on: str) -> set[str]:
     rows = db.execute(
-        "SELECT scope FROM roles WHERE person = ? AND role = ? AND start <= ? AND (end IS NULL OR end >= ?)",
+        "SELECT scope FROM roles WHERE person = ? AND role = ? AND start <= ? "
+        "AND (end IS NULL OR end >= ?)",
         (person, role, on, on),
     ).fetchall()
     return {r[0] for r in rows}
@@ -85,7 +86,8 @@ def require(db: sqlite3.Connection, person: str, action: str, on: str) -> None:
 
 def is_class_teacher(db: sqlite3.Connection, person: str, class_: str, on: str) -> bool:
     row = db.execute(
-        "SELECT teacher FROM class_teachers WHERE class = ? AND start <= ? ORDER BY start DESC LIMIT 1",
+        "SELECT teacher FROM class_teachers WHERE class = ? AND start <= ? "
+        "ORDER BY start DESC LIMIT 1",
         (class_, on),
     ).fetchone()
     return bool(row) and row[0] == person

@@ -43,7 +43,9 @@ def course(db: sqlite3.Connection, course_id: str) -> Course:
 
 
 def lesson(db: sqlite3.Connection, lesson_id: str) -> Lesson:
-    row = db.execute("SELECT course, date, teacher FROM lessons WHERE lesson = ?", (lesson_id,)).fetchone()
+    row = db.execute(
+        "SELECT course, date, teacher FROM lessons WHERE lesson = ?", (lesson_id,)
+    ).fetchone()
     if row is None:
         raise NotFound("Такой урок не найден.")
     return Lesson(lesson_id, course(db, row[0]), row[1], row[2] or "")
@@ -52,12 +54,17 @@ def lesson(db: sqlite3.Connection, lesson_id: str) -> Lesson:
 def is_member(db: sqlite3.Connection, student: str, group: str, on: str) -> bool:
     """Whether a student belongs to a class or group on a date (R-STR-2).
 
-    A group across classes or a subgroup counts its own members; a class counts its members.
+    A class counts its members. A subgroup or a group across classes counts its own members
+    who are, that day, also in one of its classes: a student who left the class (transfer,
+    withdrawal) is out of its subgroups too.
     """
     row = db.execute(
-        "SELECT 1 FROM memberships WHERE student = ? AND grp = ? AND start <= ? "
-        "AND (end IS NULL OR end >= ?) LIMIT 1",
-        (student, group, on, on),
+        "SELECT 1 FROM memberships m JOIN groups g ON g.grp = m.grp "
+        "WHERE m.student = ? AND m.grp = ? AND m.start <= ? AND (m.end IS NULL OR m.end >= ?) "
+        "AND (g.kind = 'class' OR EXISTS (SELECT 1 FROM group_classes gc JOIN memberships k "
+        "ON k.grp = gc.class WHERE gc.grp = m.grp AND k.student = m.student AND k.start <= ? "
+        "AND (k.end IS NULL OR k.end >= ?))) LIMIT 1",
+        (student, group, on, on, on, on),
     ).fetchone()
     return row is not None
 
@@ -73,15 +80,27 @@ def year_closed(db: sqlite3.Connection, year: str) -> bool:
 
 
 def period(db: sqlite3.Connection, period_id: str) -> tuple[str, str, str]:
-    row = db.execute("SELECT year, start, end FROM periods WHERE period = ?", (period_id,)).fetchone()
+    row = db.execute(
+        "SELECT year, start, end FROM periods WHERE period = ?", (period_id,)
+    ).fetchone()
     if row is None:
         raise NotFound("Такой учебный период не найден.")
     return row
 
 
+def period_has_grade(db: sqlite3.Connection, period_id: str, grade: int) -> bool:
+    """Whether a period belongs to the scheme of a grade (quarters for 5, halves for 10…)."""
+    row = db.execute(
+        "SELECT 1 FROM period_grades WHERE period = ? AND grade = ?", (period_id, grade)
+    ).fetchone()
+    return row is not None
+
+
 def mark_row(db: sqlite3.Connection, mark_id: str) -> tuple[str, str, str, str | None]:
     """(lesson, student, kind, current value or None) of a mark."""
-    row = db.execute("SELECT lesson, student, kind, current FROM marks WHERE mark = ?", (mark_id,)).fetchone()
+    row = db.execute(
+        "SELECT lesson, student, kind, current FROM marks WHERE mark = ?", (mark_id,)
+    ).fetchone()
     if row is None:
         raise NotFound("Такая отметка не найдена.")
     return row

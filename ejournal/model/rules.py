@@ -31,7 +31,17 @@ WORK_KINDS = {
 }
 
 # R-MRK-5: weights of the weighted average; configurable per school.
-DEFAULT_WEIGHTS = {"КР": 3, "ВПР": 3, "СОЧ": 2, "ИЗЛ": 2, "Д": 2, "ПР": 2, "ЛР": 2, "СР": 2, "ТЕСТ": 2}
+DEFAULT_WEIGHTS = {
+    "КР": 3,
+    "ВПР": 3,
+    "СОЧ": 2,
+    "ИЗЛ": 2,
+    "Д": 2,
+    "ПР": 2,
+    "ЛР": 2,
+    "СР": 2,
+    "ТЕСТ": 2,
+}
 DEFAULT_WEIGHT = 1
 
 # R-STR-6: grading systems and the values each allows.
@@ -42,7 +52,11 @@ GRADING_VALUES = {
 }
 FINAL_EXTRA_VALUES = ("н/а", "осв")  # «не аттестован», «освобождён» for period/final marks
 NUMERIC = {"5": 5, "4": 4, "3": 3, "2": 2, "1": 1}
-ATTENDANCE_CODES = {"Б": "по болезни", "У": "по уважительной причине", "Н": "без уважительной причины"}
+ATTENDANCE_CODES = {
+    "Б": "по болезни",
+    "У": "по уважительной причине",
+    "Н": "без уважительной причины",
+}
 FINAL_KINDS = ("period", "year", "exam", "final")
 
 
@@ -66,7 +80,9 @@ def weight(kind: str, weights: dict[str, int] | None = None) -> int:
     return w.get(kind, DEFAULT_WEIGHT)
 
 
-def weighted_average(marks: list[tuple[str, str]], weights: dict[str, int] | None = None) -> float | None:
+def weighted_average(
+    marks: list[tuple[str, str]], weights: dict[str, int] | None = None
+) -> float | None:
     """R-MRK-5: the weighted average of numeric marks given as (value, work kind); None if none."""
     total = count = 0
     for value, kind in marks:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from ..model import events as ev
 from ..model import rules
@@ -16,9 +17,12 @@ from .schema import INVALIDATABLE
 from .times import utc
 
 
-@dataclass(frozen=True, slots=True)
-class Ctx:
-    """Where an event comes from: entry reference, UTC time, local date, actor, validity."""
+class Ctx(NamedTuple):
+    """Where an event comes from: entry reference, UTC time, local date, actor, validity.
+
+    A NamedTuple rather than a frozen dataclass: one is made per entry, and a rebuild makes
+    millions (a frozen dataclass's ``__init__`` costs several times more).
+    """
 
     ref: str
     at: str
@@ -42,18 +46,41 @@ class Cache:
         self.lessons: dict[str, tuple[str, str, int]] = {}  # lesson → course, date, grade
         self.course_grade: dict[str, int] = {}
         self.deadlines: dict[str, int] = {}
+        self._allowed: dict[tuple[str, int], int] = {}
+        self.period_ends: dict[str, str | None] = {}
         # R-SEC-3 windows per person: [since, reissued_at or None], both UTC.
         self.compromised: dict[str, list[list[str | None]]] = {}
-        for person, since, reissued in db.execute("SELECT person, since, reissued_at FROM compromises"):
+        for person, since, reissued in db.execute(
+            "SELECT person, since, reissued_at FROM compromises"
+        ):
             self.compromised.setdefault(person, []).append([since, reissued])
         row = db.execute("SELECT deadline_days FROM school WHERE id = 1").fetchone()
         if row and row[0]:
             self.deadlines = json.loads(row[0])
 
+    def set_deadlines(self, deadlines: dict[str, int]) -> None:
+        self.deadlines = dict(deadlines)
+        self._allowed.clear()
+
+    def allowed_days(self, kind: str, grade: int) -> int:
+        """rules.allowed_days with the school's deadlines, remembered per (kind, grade)."""
+        found = self._allowed.get((kind, grade))
+        if found is None:
+            found = self._allowed[(kind, grade)] = rules.allowed_days(kind, grade, self.deadlines)
+        return found
+
+    def period_end(self, db: sqlite3.Connection, period: str) -> str | None:
+        if period not in self.period_ends:
+            row = db.execute("SELECT end FROM periods WHERE period = ?", (period,)).fetchone()
+            self.period_ends[period] = row[0] if row else None
+        return self.period_ends[period]
+
     def lesson(self, db: sqlite3.Connection, lesson: str) -> tuple[str, str, int]:
         found = self.lessons.get(lesson)
         if found is None:
-            row = db.execute("SELECT course, date FROM lessons WHERE lesson = ?", (lesson,)).fetchone()
+            row = db.execute(
+                "SELECT course, date FROM lessons WHERE lesson = ?", (lesson,)
+            ).fetchone()
             course, day = row if row else ("", "1970-01-01")
             found = (course, day, self.grade(db, course))
             if len(self.lessons) > 200_000:
@@ -87,7 +114,24 @@ def handles(cls: type[ev.Event]) -> Callable[[Handler], Handler]:
 
 
 def _json(value: Any) -> str:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return _json_strings(tuple(value))  # work kinds, grades: a handful of distinct lists
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+@lru_cache(maxsize=1024)
+def _json_strings(values: tuple[str, ...]) -> str:
+    return json.dumps(list(values), ensure_ascii=False)
+
+
+@lru_cache(maxsize=8192)
+def _ordinal(day: str) -> int:
+    return date.fromisoformat(day).toordinal()
+
+
+def _late(lesson_date: str, entered: str, days: int) -> int:
+    """rules.is_late on the dates' ordinals, remembered per date: a rebuild asks per mark."""
+    return int(_ordinal(entered) - _ordinal(lesson_date) > days)
 
 
 # --- structure ------------------------------------------------------------------------------
@@ -97,14 +141,25 @@ def _json(value: Any) -> str:
 def _school(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.SchoolConfigured) -> None:
     db.execute(
         "INSERT OR REPLACE INTO school VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (e.name, e.short_name, e.inn, e.ogrn, e.timezone, _json(e.deadline_days), _json(e.weights), e.student_min_age),
+        (
+            e.name,
+            e.short_name,
+            e.inn,
+            e.ogrn,
+            e.timezone,
+            _json(e.deadline_days),
+            _json(e.weights),
+            e.student_min_age,
+        ),
     )
-    cache.deadlines = dict(e.deadline_days)
+    cache.set_deadlines(e.deadline_days)
 
 
 @handles(ev.YearDefined)
 def _year(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.YearDefined) -> None:
-    db.execute("INSERT OR REPLACE INTO years (year, start, end) VALUES (?, ?, ?)", (e.year, e.start, e.end))
+    db.execute(
+        "INSERT OR REPLACE INTO years (year, start, end) VALUES (?, ?, ?)", (e.year, e.start, e.end)
+    )
 
 
 @handles(ev.YearClosed)
@@ -118,13 +173,17 @@ def _period(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.PeriodDefined) -
         "INSERT OR REPLACE INTO periods VALUES (?, ?, ?, ?, ?, ?, ?)",
         (e.period, e.year, e.kind, e.number, e.name, e.start, e.end),
     )
+    cache.period_ends.pop(e.period, None)
     db.execute("DELETE FROM period_grades WHERE period = ?", (e.period,))
     db.executemany("INSERT INTO period_grades VALUES (?, ?)", [(e.period, g) for g in e.grades])
 
 
 @handles(ev.HolidayDefined)
 def _holiday(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.HolidayDefined) -> None:
-    db.execute("INSERT INTO holidays VALUES (?, ?, ?, ?, ?)", (e.year, e.name, e.start, e.end, _json(e.grades)))
+    db.execute(
+        "INSERT INTO holidays VALUES (?, ?, ?, ?, ?)",
+        (e.year, e.name, e.start, e.end, _json(e.grades)),
+    )
 
 
 @handles(ev.ClassCreated)
@@ -142,9 +201,12 @@ def _group(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.GroupCreated) -> 
         f"SELECT min(grade) FROM groups WHERE grp IN ({','.join('?' * len(e.classes))})", e.classes
     ).fetchone()[0]
     db.execute(
-        "INSERT OR REPLACE INTO groups VALUES (?, ?, ?, ?, '', ?)", (e.group, e.kind, e.year, grade or 0, e.name)
+        "INSERT OR REPLACE INTO groups VALUES (?, ?, ?, ?, '', ?)",
+        (e.group, e.kind, e.year, grade or 0, e.name),
     )
-    db.executemany("INSERT OR REPLACE INTO group_classes VALUES (?, ?)", [(e.group, k) for k in e.classes])
+    db.executemany(
+        "INSERT OR REPLACE INTO group_classes VALUES (?, ?)", [(e.group, k) for k in e.classes]
+    )
 
 
 @handles(ev.StudentEnrolled)
@@ -166,19 +228,26 @@ def _left(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.StudentLeft) -> No
 
 @handles(ev.StudentPromoted)
 def _promoted(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.StudentPromoted) -> None:
-    db.execute("INSERT INTO promotions VALUES (?, ?, ?, ?, ?)", (e.student, e.year, e.decision, e.to_class, c.at))
+    db.execute(
+        "INSERT INTO promotions VALUES (?, ?, ?, ?, ?)",
+        (e.student, e.year, e.decision, e.to_class, c.at),
+    )
 
 
 @handles(ev.SubjectDefined)
 def _subject(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.SubjectDefined) -> None:
     db.execute(
-        "INSERT OR REPLACE INTO subjects VALUES (?, ?, ?, ?, ?)", (e.subject, e.name, e.short, e.grading, int(e.elective))
+        "INSERT OR REPLACE INTO subjects VALUES (?, ?, ?, ?, ?)",
+        (e.subject, e.name, e.short, e.grading, int(e.elective)),
     )
 
 
 @handles(ev.CurriculumSet)
 def _curriculum(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.CurriculumSet) -> None:
-    db.execute("INSERT OR REPLACE INTO curriculum VALUES (?, ?, ?, ?)", (e.year, e.class_, e.subject, e.hours))
+    db.execute(
+        "INSERT OR REPLACE INTO curriculum VALUES (?, ?, ?, ?)",
+        (e.year, e.class_, e.subject, e.hours),
+    )
 
 
 @handles(ev.CourseCreated)
@@ -192,13 +261,17 @@ def _course(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.CourseCreated) -
 
 
 @handles(ev.CourseTeacherChanged)
-def _course_teacher(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.CourseTeacherChanged) -> None:
+def _course_teacher(
+    db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.CourseTeacherChanged
+) -> None:
     db.execute("UPDATE courses SET teacher = ? WHERE course = ?", (e.teacher, e.course))
     db.execute("INSERT INTO course_teachers VALUES (?, ?, ?)", (e.course, e.teacher, e.start))
 
 
 @handles(ev.ClassTeacherAssigned)
-def _class_teacher(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.ClassTeacherAssigned) -> None:
+def _class_teacher(
+    db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.ClassTeacherAssigned
+) -> None:
     db.execute("INSERT INTO class_teachers VALUES (?, ?, ?)", (e.class_, e.teacher, e.start))
 
 
@@ -235,12 +308,18 @@ def _person_updated(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.PersonUp
     for column in ("last_name", "first_name", "middle_name", "birth_date"):
         value = getattr(e, column)
         if value:
-            db.execute(f"UPDATE persons SET {column} = ?, updated_at = ? WHERE person = ?", (value, c.at, e.person))
+            db.execute(
+                f"UPDATE persons SET {column} = ?, updated_at = ? WHERE person = ?",
+                (value, c.at, e.person),
+            )
 
 
 @handles(ev.RoleGranted)
 def _role(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.RoleGranted) -> None:
-    db.execute("INSERT OR REPLACE INTO roles VALUES (?, ?, ?, ?, NULL)", (e.person, e.role, e.scope, e.start))
+    db.execute(
+        "INSERT OR REPLACE INTO roles VALUES (?, ?, ?, ?, NULL)",
+        (e.person, e.role, e.scope, e.start),
+    )
 
 
 @handles(ev.RoleRevoked)
@@ -274,7 +353,8 @@ def _lesson(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.LessonRecorded) 
 def _lesson_updated(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.LessonUpdated) -> None:
     kinds = None if e.work_kinds is None else _json(e.work_kinds)
     db.execute(
-        "INSERT INTO lesson_updates (lesson, topic, homework, work_kinds, plan_topic, at, by, ref, invalid) "
+        "INSERT INTO lesson_updates "
+        "(lesson, topic, homework, work_kinds, plan_topic, at, by, ref, invalid) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (e.lesson, e.topic, e.homework, kinds, e.plan_topic, c.at, c.by, c.ref, c.invalid),
     )
@@ -288,18 +368,20 @@ _LESSON_FIELDS = ("topic", "homework", "work_kinds", "plan_topic")
 def _update_lesson(db: sqlite3.Connection, lesson: str, values: tuple[Any, ...], at: str) -> None:
     for column, value in zip(_LESSON_FIELDS, values, strict=True):
         if value is not None:
-            db.execute(f"UPDATE lessons SET {column} = ?, updated_at = ? WHERE lesson = ?", (value, at, lesson))
+            db.execute(
+                f"UPDATE lessons SET {column} = ?, updated_at = ? WHERE lesson = ?",
+                (value, at, lesson),
+            )
 
 
 def recompute_lesson(db: sqlite3.Connection, lesson: str) -> None:
     """A lesson's topic, homework and work kinds from its record and its valid updates."""
-    first = db.execute(
-        "SELECT l.ref FROM lessons l WHERE l.lesson = ?", (lesson,)
-    ).fetchone()
+    first = db.execute("SELECT l.ref FROM lessons l WHERE l.lesson = ?", (lesson,)).fetchone()
     if first is None:
         return
     original = db.execute(
-        "SELECT topic, homework, work_kinds, plan_topic, at FROM lesson_originals WHERE lesson = ?", (lesson,)
+        "SELECT topic, homework, work_kinds, plan_topic, at FROM lesson_originals WHERE lesson = ?",
+        (lesson,),
     ).fetchone()
     if original is not None:
         _update_lesson(db, lesson, original[:4], original[4])
@@ -313,14 +395,17 @@ def recompute_lesson(db: sqlite3.Connection, lesson: str) -> None:
 
 @handles(ev.LessonSubstituted)
 def _substituted(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.LessonSubstituted) -> None:
-    db.execute("INSERT INTO substitutions VALUES (?, ?, ?, ?, ?, ?)", (e.lesson, e.teacher, e.reason, c.at, c.by, c.ref))
+    db.execute(
+        "INSERT INTO substitutions VALUES (?, ?, ?, ?, ?, ?)",
+        (e.lesson, e.teacher, e.reason, c.at, c.by, c.ref),
+    )
     db.execute("UPDATE lessons SET teacher = ? WHERE lesson = ?", (e.teacher, e.lesson))
 
 
 @handles(ev.AttendanceMarked)
 def _attendance(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.AttendanceMarked) -> None:
     course, day, _ = cache.lesson(db, e.lesson)
-    late = int(rules.is_late(day, c.local_date, rules.allowed_days("attendance", 0, cache.deadlines)))
+    late = _late(day, c.local_date, cache.allowed_days("attendance", 0))
     db.execute(
         "INSERT INTO attendance_events (lesson, student, code, at, by, late, ref, invalid) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -331,7 +416,14 @@ def _attendance(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.AttendanceMa
 
 
 def _set_attendance(
-    db: sqlite3.Connection, lesson: str, student: str, course: str, code: str, at: str, by: str, late: int
+    db: sqlite3.Connection,
+    lesson: str,
+    student: str,
+    course: str,
+    code: str,
+    at: str,
+    by: str,
+    late: int,
 ) -> None:
     if code:
         db.execute(
@@ -357,7 +449,7 @@ def recompute_attendance(db: sqlite3.Connection, lesson: str, student: str) -> N
 @handles(ev.MarkGiven)
 def _mark(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MarkGiven) -> None:
     course, day, grade = cache.lesson(db, e.lesson)
-    late = int(rules.is_late(day, c.local_date, rules.allowed_days(e.kind, grade, cache.deadlines)))
+    late = _late(day, c.local_date, cache.allowed_days(e.kind, grade))
     db.execute(
         "INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
         (
@@ -377,14 +469,20 @@ def _mark_revoked(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MarkRevoke
     _mark_change(db, c, e.mark, "revoked", None, e.reason)
 
 
-def _mark_change(db: sqlite3.Connection, c: Ctx, mark: str, change: str, value: str | None, reason: str) -> None:
+def _mark_change(
+    db: sqlite3.Connection, c: Ctx, mark: str, change: str, value: str | None, reason: str
+) -> None:
     # R-MRK-2: the given mark row is never edited; the change is a new row, the current value
     # is derived from the latest valid one.
     db.execute(
-        "INSERT INTO mark_changes (mark, change, value, reason, at, by, ref, invalid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO mark_changes (mark, change, value, reason, at, by, ref, invalid) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (mark, change, value, reason, c.at, c.by, c.ref, c.invalid),
     )
-    recompute_mark(db, mark)
+    # What recompute_mark would find, without reading the history: a valid change is the
+    # latest valid one; an invalid one (R-SEC-3) changes nothing.
+    if not c.invalid:
+        db.execute("UPDATE marks SET current = ?, changed = 1 WHERE mark = ?", (value, mark))
 
 
 def recompute_mark(db: sqlite3.Connection, mark: str) -> None:
@@ -398,22 +496,41 @@ def recompute_mark(db: sqlite3.Connection, mark: str) -> None:
     ).fetchall()
     if changes:
         current = changes[-1][1] if changes[-1][0] == "corrected" else None
-    db.execute("UPDATE marks SET current = ?, changed = ? WHERE mark = ?", (current, int(bool(changes)), mark))
+    db.execute(
+        "UPDATE marks SET current = ?, changed = ? WHERE mark = ?",
+        (current, int(bool(changes)), mark),
+    )
 
 
 @handles(ev.FinalMarkGiven)
 def _final(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.FinalMarkGiven) -> None:
     late = 0
     if e.kind == "period" and e.period:
-        end = db.execute("SELECT end FROM periods WHERE period = ?", (e.period,)).fetchone()
-        late = int(bool(end) and c.local_date > end[0])  # R-MRK-3: by the period's last day
+        end = cache.period_end(db, e.period)
+        late = int(end is not None and c.local_date > end)  # R-MRK-3: by the period's last day
     elif e.kind == "year":
-        end = db.execute("SELECT y.end FROM courses c JOIN years y ON y.year = c.year WHERE c.course = ?", (e.course,)).fetchone()
+        end = db.execute(
+            "SELECT y.end FROM courses c JOIN years y ON y.year = c.year WHERE c.course = ?",
+            (e.course,),
+        ).fetchone()
         late = int(bool(end) and c.local_date > end[0])
     db.execute(
-        "INSERT INTO final_marks (course, student, kind, period, value, reason, at, by, late, ref, invalid) "
+        "INSERT INTO final_marks "
+        "(course, student, kind, period, value, reason, at, by, late, ref, invalid) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (e.course, e.student, e.kind, e.period, e.value, e.reason, c.at, c.by, late, c.ref, c.invalid),
+        (
+            e.course,
+            e.student,
+            e.kind,
+            e.period,
+            e.value,
+            e.reason,
+            c.at,
+            c.by,
+            late,
+            c.ref,
+            c.invalid,
+        ),
     )
 
 
@@ -438,7 +555,9 @@ def _remark(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.RemarkIssued) ->
 
 @handles(ev.RemarkFixed)
 def _remark_fixed(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.RemarkFixed) -> None:
-    db.execute("UPDATE remarks SET fixed_at = ?, fixed_note = ? WHERE remark = ?", (c.at, e.note, e.remark))
+    db.execute(
+        "UPDATE remarks SET fixed_at = ?, fixed_note = ? WHERE remark = ?", (c.at, e.note, e.remark)
+    )
 
 
 @handles(ev.AnnouncementPosted)
@@ -455,23 +574,31 @@ def _message(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MessageSent) ->
         "INSERT OR REPLACE INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (e.message, c.by, e.subject, e.text, e.reply_to, c.at, c.ref, c.invalid),
     )
-    db.executemany("INSERT OR IGNORE INTO message_recipients VALUES (?, ?, NULL)", [(e.message, p) for p in e.to])
+    db.executemany(
+        "INSERT OR IGNORE INTO message_recipients VALUES (?, ?, NULL)",
+        [(e.message, p) for p in e.to],
+    )
 
 
 @handles(ev.MessageRead)
 def _message_read(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MessageRead) -> None:
     db.execute(
-        "UPDATE message_recipients SET read_at = ? WHERE message = ? AND person = ? AND read_at IS NULL",
+        "UPDATE message_recipients SET read_at = ? "
+        "WHERE message = ? AND person = ? AND read_at IS NULL",
         (c.at, e.message, c.by),
     )
 
 
 @handles(ev.CredentialsCompromised)
-def _compromised(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.CredentialsCompromised) -> None:
+def _compromised(
+    db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.CredentialsCompromised
+) -> None:
     """R-SEC-3: everything made with these credentials since ``since`` stops counting; the log
     itself is untouched and the rows stay, marked invalid, for the administration."""
     since = utc(e.since)
-    db.execute("INSERT INTO compromises VALUES (?, ?, ?, NULL, ?)", (e.person, since, c.at, e.reason))
+    db.execute(
+        "INSERT INTO compromises VALUES (?, ?, ?, NULL, ?)", (e.person, since, c.at, e.reason)
+    )
     cache.compromised.setdefault(e.person, []).append([since, None])
     invalidate_since(db, e.person, since)
 
@@ -479,7 +606,8 @@ def _compromised(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.Credentials
 @handles(ev.CredentialsReissued)
 def _reissued(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.CredentialsReissued) -> None:
     db.execute(
-        "UPDATE compromises SET reissued_at = ? WHERE person = ? AND reissued_at IS NULL", (c.at, e.person)
+        "UPDATE compromises SET reissued_at = ? WHERE person = ? AND reissued_at IS NULL",
+        (c.at, e.person),
     )
     for window in cache.compromised.get(e.person, []):
         if window[1] is None:
@@ -499,7 +627,8 @@ def invalidate_since(db: sqlite3.Connection, person: str, since: str) -> None:
     for (mark,) in marks:
         recompute_mark(db, mark)
     cells = db.execute(
-        "SELECT DISTINCT lesson, student FROM attendance_events WHERE by = ? AND at >= ?", (person, since)
+        "SELECT DISTINCT lesson, student FROM attendance_events WHERE by = ? AND at >= ?",
+        (person, since),
     ).fetchall()
     for lesson, student in cells:
         recompute_attendance(db, lesson, student)

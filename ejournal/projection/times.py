@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import lru_cache
 
 
+@lru_cache(maxsize=4096)  # entries of one batch share their time; a rebuild meets each often
 def utc(time: str) -> str:
     """``2026-09-01T08:30:00.000+07:00`` → ``2026-09-01T01:30:00.000Z`` (sortable as text)."""
-    moment = datetime.fromisoformat(time).astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    text = datetime.fromisoformat(time).astimezone(UTC).isoformat(timespec="milliseconds")
+    return text[:-6] + "Z"  # "+00:00"
 
 
 def local_date(time: str) -> str:

@@ -17,7 +17,9 @@ def _text(value: str, what: str, limit: int = 2000) -> str:
     return value
 
 
-def issue_remark(j: Journal, actor: str, *, teacher: str, text: str, due: str, course: str = "") -> str:
+def issue_remark(
+    j: Journal, actor: str, *, teacher: str, text: str, due: str, course: str = ""
+) -> str:
     """R-CTL-2: a remark to a teacher about keeping the journal, to be fixed by ``due``."""
     text = _text(text, "Текст замечания")
     try:
@@ -38,11 +40,15 @@ def issue_remark(j: Journal, actor: str, *, teacher: str, text: str, due: str, c
 def fix_remark(j: Journal, actor: str, *, remark: str, note: str = "") -> None:
     """The teacher marks a remark fixed (R-CTL-2)."""
     with j.command():
-        row = j.db.execute("SELECT teacher, fixed_at FROM remarks WHERE remark = ?", (remark,)).fetchone()
+        row = j.db.execute(
+            "SELECT teacher, fixed_at FROM remarks WHERE remark = ?", (remark,)
+        ).fetchone()
         if row is None:
             raise RuleViolation("Такого замечания нет.")
         if row[0] != actor:
-            raise PermissionDenied("Отметить замечание устранённым может только учитель, которому оно адресовано.")
+            raise PermissionDenied(
+                "Отметить замечание устранённым может только учитель, которому оно адресовано."
+            )
         if row[1]:
             raise RuleViolation("Замечание уже отмечено устранённым.")
         j.record(actor, [ev.RemarkFixed(remark, note.strip())])
@@ -53,15 +59,21 @@ def post_announcement(j: Journal, actor: str, *, audience: str, title: str, text
     title, text = _text(title, "Заголовок", 200), _text(text, "Текст объявления")
     with j.command():
         access.require(j.db, actor, "announcement.post", j.today())
-        if audience not in ("all", "staff"):
-            if j.db.execute("SELECT 1 FROM groups WHERE grp = ? AND kind = 'class'", (audience,)).fetchone() is None:
-                raise RuleViolation("Объявление адресуется всем, сотрудникам или одному классу.")
+        if audience not in ("all", "staff") and (
+            j.db.execute(
+                "SELECT 1 FROM groups WHERE grp = ? AND kind = 'class'", (audience,)
+            ).fetchone()
+            is None
+        ):
+            raise RuleViolation("Объявление адресуется всем, сотрудникам или одному классу.")
         announcement_id = j.ids.new("ann")
         j.record(actor, [ev.AnnouncementPosted(announcement_id, audience, title, text)])
         return announcement_id
 
 
-def send_message(j: Journal, actor: str, *, to: list[str], subject: str, text: str, reply_to: str = "") -> str:
+def send_message(
+    j: Journal, actor: str, *, to: list[str], subject: str, text: str, reply_to: str = ""
+) -> str:
     """A message between people of the school (R-COM-1). Messages are records too: in the log."""
     subject, text = _text(subject, "Тема", 200), _text(text, "Текст сообщения", 5000)
     recipients = sorted(set(to) - {actor})
@@ -70,7 +82,9 @@ def send_message(j: Journal, actor: str, *, to: list[str], subject: str, text: s
     with j.command():
         today = j.today()
         if not access.roles_of(j.db, actor, today):
-            raise PermissionDenied("Отправлять сообщения могут только участники с действующей ролью.")
+            raise PermissionDenied(
+                "Отправлять сообщения могут только участники с действующей ролью."
+            )
         for person in recipients:
             if not access.roles_of(j.db, person, today):
                 raise RuleViolation("Среди получателей есть человек без действующей роли.")
@@ -82,7 +96,8 @@ def send_message(j: Journal, actor: str, *, to: list[str], subject: str, text: s
 def read_message(j: Journal, actor: str, *, message: str) -> None:
     with j.command():
         row = j.db.execute(
-            "SELECT read_at FROM message_recipients WHERE message = ? AND person = ?", (message, actor)
+            "SELECT read_at FROM message_recipients WHERE message = ? AND person = ?",
+            (message, actor),
         ).fetchone()
         if row is None:
             raise PermissionDenied("Это сообщение адресовано не вам.")

@@ -25,6 +25,19 @@ def _iso(value: str, what: str) -> str:
         raise RuleViolation(f"{what}: дата должна быть в виде ГГГГ-ММ-ДД.") from e
 
 
+def _require_class(j: Journal, class_: str) -> None:
+    row = j.db.execute(
+        "SELECT 1 FROM groups WHERE grp = ? AND kind = 'class'", (class_,)
+    ).fetchone()
+    if row is None:
+        raise RuleViolation("Нет такого класса.")
+
+
+def _require_subject(j: Journal, subject: str) -> None:
+    if j.db.execute("SELECT 1 FROM subjects WHERE subject = ?", (subject,)).fetchone() is None:
+        raise RuleViolation("Нет такого предмета.")
+
+
 def configure_school(j: Journal, actor: str, event: ev.SchoolConfigured) -> None:
     if not event.name.strip():
         raise RuleViolation("Укажите название школы.")
@@ -47,7 +60,15 @@ def define_year(j: Journal, actor: str, *, year: str, start: str, end: str) -> N
 
 
 def define_period(
-    j: Journal, actor: str, *, year: str, kind: str, number: int, start: str, end: str, grades: list[int]
+    j: Journal,
+    actor: str,
+    *,
+    year: str,
+    kind: str,
+    number: int,
+    start: str,
+    end: str,
+    grades: list[int],
 ) -> str:
     """A quarter, half or trimester of a year for some grades (R-STR-1)."""
     if kind not in PERIOD_KINDS:
@@ -64,13 +85,27 @@ def define_period(
             raise RuleViolation("Сначала задайте учебный год.")
         if first < row[0] or last > row[1]:
             raise RuleViolation("Период должен лежать внутри учебного года.")
-        period_id = f"{year.replace('/', '-')}-{kind[0]}{number}-{'.'.join(map(str, sorted(grades)))}"
+        period_id = (
+            f"{year.replace('/', '-')}-{kind[0]}{number}-{'.'.join(map(str, sorted(grades)))}"
+        )
         name = f"{number} {PERIOD_KINDS[kind]}"
-        j.record(actor, [ev.PeriodDefined(period_id, year, kind, number, name, first, last, sorted(grades))])
+        j.record(
+            actor,
+            [ev.PeriodDefined(period_id, year, kind, number, name, first, last, sorted(grades))],
+        )
         return period_id
 
 
-def define_holiday(j: Journal, actor: str, *, year: str, name: str, start: str, end: str, grades: list[int] | None = None) -> None:
+def define_holiday(
+    j: Journal,
+    actor: str,
+    *,
+    year: str,
+    name: str,
+    start: str,
+    end: str,
+    grades: list[int] | None = None,
+) -> None:
     first, last = _iso(start, "Начало каникул"), _iso(end, "Конец каникул")
     with j.command():
         _structure(j, actor)
@@ -86,7 +121,8 @@ def create_class(j: Journal, actor: str, *, year: str, grade: int, letter: str) 
     with j.command():
         _structure(j, actor)
         taken = j.db.execute(
-            "SELECT 1 FROM groups WHERE kind = 'class' AND year = ? AND grade = ? AND letter = ?", (year, grade, letter)
+            "SELECT 1 FROM groups WHERE kind = 'class' AND year = ? AND grade = ? AND letter = ?",
+            (year, grade, letter),
         ).fetchone()
         if taken:
             raise RuleViolation(f"Класс {grade}{letter} в этом году уже есть.")
@@ -95,7 +131,9 @@ def create_class(j: Journal, actor: str, *, year: str, grade: int, letter: str) 
         return class_id
 
 
-def create_group(j: Journal, actor: str, *, year: str, name: str, classes: list[str], kind: str = "subgroup") -> str:
+def create_group(
+    j: Journal, actor: str, *, year: str, name: str, classes: list[str], kind: str = "subgroup"
+) -> str:
     """A subgroup of one class or a group across classes (R-STR-2)."""
     if kind not in ("subgroup", "group") or not classes or not name.strip():
         raise RuleViolation("Укажите название группы и её классы.")
@@ -103,63 +141,129 @@ def create_group(j: Journal, actor: str, *, year: str, name: str, classes: list[
         raise RuleViolation("Подгруппа делит один класс.")
     with j.command():
         _structure(j, actor)
+        for class_ in classes:
+            _require_class(j, class_)
         group_id = j.ids.new("grp")
         j.record(actor, [ev.GroupCreated(group_id, year, name.strip(), classes, kind)])
         return group_id
 
 
-def define_subject(j: Journal, actor: str, *, name: str, short: str = "", grading: str = "five", elective: bool = False) -> str:
+def define_subject(
+    j: Journal,
+    actor: str,
+    *,
+    name: str,
+    short: str = "",
+    grading: str = "five",
+    elective: bool = False,
+) -> str:
     if grading not in rules.GRADING_VALUES:
         raise RuleViolation("Система оценивания: пятибалльная, зачёт/незачёт или без отметок.")
     with j.command():
         _structure(j, actor)
         subject_id = j.ids.new("sub")
-        j.record(actor, [ev.SubjectDefined(subject_id, name.strip(), short.strip(), grading, elective)])
+        j.record(
+            actor, [ev.SubjectDefined(subject_id, name.strip(), short.strip(), grading, elective)]
+        )
         return subject_id
 
 
-def set_curriculum(j: Journal, actor: str, *, year: str, class_: str, subject: str, hours: int) -> None:
+def set_curriculum(
+    j: Journal, actor: str, *, year: str, class_: str, subject: str, hours: int
+) -> None:
     """Weekly hours of a subject in a class (R-STR-3)."""
     if not 0 <= hours <= 12:
         raise RuleViolation("Недельная нагрузка — от 0 до 12 часов.")
     with j.command():
         _structure(j, actor)
+        _require_class(j, class_)
+        _require_subject(j, subject)
         j.record(actor, [ev.CurriculumSet(year, class_, subject, hours)])
 
 
 def create_course(
-    j: Journal, actor: str, *, year: str, subject: str, teacher: str, group: str, start: str, end: str, grading: str = ""
+    j: Journal,
+    actor: str,
+    *,
+    year: str,
+    subject: str,
+    teacher: str,
+    group: str,
+    start: str,
+    end: str,
+    grading: str = "",
 ) -> str:
     """A teacher teaches a subject to a class or group between two dates (R-STR-4)."""
     first, last = _iso(start, "Начало"), _iso(end, "Окончание")
+    if not first <= last:
+        raise RuleViolation("Курс должен кончаться не раньше, чем начинается.")
     with j.command():
         _structure(j, actor)
+        _require_subject(j, subject)
         if "teacher" not in access.roles_of(j.db, teacher, first):
             raise RuleViolation("Вести курс может только учитель.")
         if j.db.execute("SELECT 1 FROM groups WHERE grp = ?", (group,)).fetchone() is None:
             raise RuleViolation("Нет такого класса или группы.")
         course_id = j.ids.new("crs")
-        j.record(actor, [ev.CourseCreated(course_id, year, subject, teacher, group, first, last, grading)])
+        j.record(
+            actor,
+            [ev.CourseCreated(course_id, year, subject, teacher, group, first, last, grading)],
+        )
         return course_id
 
 
-def assign_class_teacher(j: Journal, actor: str, *, class_: str, teacher: str, start: str) -> None:
+def change_course_teacher(j: Journal, actor: str, *, course: str, teacher: str, start: str) -> None:
+    """The course passes to another teacher from a date (R-STR-4); the journal goes with it.
+
+    Recorded on or after the day it takes effect: from the moment it is recorded, only the new
+    teacher writes in the course.
+    """
+    first = _iso(start, "Дата")
     with j.command():
         _structure(j, actor)
-        if "teacher" not in access.roles_of(j.db, teacher, _iso(start, "Дата")):
+        c = lookup.course(j.db, course)
+        if first > j.today():
+            raise RuleViolation("Смену учителя вносят в день, с которого она действует, или позже.")
+        if not c.start <= first <= c.end:
+            raise RuleViolation("Дата смены учителя вне сроков курса.")
+        if "teacher" not in access.roles_of(j.db, teacher, first):
+            raise RuleViolation("Вести курс может только учитель.")
+        j.record(actor, [ev.CourseTeacherChanged(course, teacher, first)])
+
+
+def assign_class_teacher(j: Journal, actor: str, *, class_: str, teacher: str, start: str) -> None:
+    """The class teacher of a class from a date (R-STR-4); a later assignment replaces them."""
+    first = _iso(start, "Дата")
+    with j.command():
+        _structure(j, actor)
+        _require_class(j, class_)
+        if "teacher" not in access.roles_of(j.db, teacher, first):
             raise RuleViolation("Классным руководителем может быть только учитель.")
-        j.record(actor, [ev.ClassTeacherAssigned(class_, teacher, start)])
+        j.record(actor, [ev.ClassTeacherAssigned(class_, teacher, first)])
 
 
 def set_timetable(
-    j: Journal, actor: str, *, group: str, weekday: int, number: int, course: str, start: str, room: str = ""
+    j: Journal,
+    actor: str,
+    *,
+    group: str,
+    weekday: int,
+    number: int,
+    course: str,
+    start: str,
+    room: str = "",
 ) -> None:
     """A timetable slot from a date; later changes replace it from their date (R-STR-5)."""
     if not 1 <= weekday <= 6 or not 1 <= number <= 10:
         raise RuleViolation("День недели — от 1 до 6, номер урока — от 1 до 10.")
+    first = _iso(start, "Дата")
     with j.command():
         _structure(j, actor)
-        j.record(actor, [ev.TimetableSet(group, weekday, number, course, _iso(start, "Дата"), room)])
+        if j.db.execute("SELECT 1 FROM groups WHERE grp = ?", (group,)).fetchone() is None:
+            raise RuleViolation("Нет такого класса или группы.")
+        if course:
+            lookup.course(j.db, course)
+        j.record(actor, [ev.TimetableSet(group, weekday, number, course, first, room)])
 
 
 def set_plan(j: Journal, actor: str, *, course: str, topics: list[ev.PlanTopic]) -> None:

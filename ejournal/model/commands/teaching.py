@@ -9,14 +9,19 @@ from .. import events as ev
 from ..errors import PermissionDenied, RuleViolation
 
 
-def _require_teacher_of(j: Journal, actor: str, course: lookup.Course, lesson_teacher: str = "") -> None:
+def _require_teacher_of(
+    j: Journal, actor: str, course: lookup.Course, lesson_teacher: str = ""
+) -> None:
     """Only the course's teacher, or the substitute recorded for the lesson, writes in it.
 
     A class teacher, the deputy head and the director see the journal but do not write in a
     course that is not theirs (R-SEC-1, R-CTL-4).
     """
     if actor not in (course.teacher, lesson_teacher) and actor != access.SYSTEM:
-        raise PermissionDenied("Писать в журнал этого предмета может только его учитель или учитель, который его заменяет.")
+        raise PermissionDenied(
+            "Писать в журнал этого предмета может только его учитель "
+            "или учитель, который его заменяет."
+        )
     access.require(j.db, actor, "journal.write", j.today())
 
 
@@ -63,7 +68,19 @@ def record_lesson(
         lesson_id = j.ids.new("les")
         j.record(
             actor,
-            [ev.LessonRecorded(lesson_id, course, date, number, topic.strip(), homework.strip(), kinds, "", plan_topic)],
+            [
+                ev.LessonRecorded(
+                    lesson_id,
+                    course,
+                    date,
+                    number,
+                    topic.strip(),
+                    homework.strip(),
+                    kinds,
+                    "",
+                    plan_topic,
+                )
+            ],
         )
         return lesson_id
 
@@ -102,6 +119,7 @@ def substitute(j: Journal, actor: str, *, lesson: str, teacher: str, reason: str
         les = lookup.lesson(j.db, lesson)
         if actor != les.course.teacher:
             access.require(j.db, actor, "structure.edit", j.today())
+        _require_open_year(j, les.course)
         if "teacher" not in access.roles_of(j.db, teacher, j.today()):
             raise RuleViolation("Заменять урок может только учитель.")
         j.record(actor, [ev.LessonSubstituted(lesson, teacher, reason)])
@@ -111,18 +129,64 @@ def mark_attendance(j: Journal, actor: str, *, lesson: str, student: str, code: 
     """R-ATT-1: Б ill, У excused, Н unexcused; an empty code means present."""
     code = code.strip().upper()
     if code and code not in rules.ATTENDANCE_CODES:
-        raise RuleViolation("Отметка посещаемости: Б — по болезни, У — по уважительной причине, Н — без причины.")
+        raise RuleViolation(
+            "Отметка посещаемости: Б — по болезни, У — по уважительной причине, Н — без причины."
+        )
     with j.command():
         les = lookup.lesson(j.db, lesson)
         _require_teacher_of(j, actor, les.course, les.teacher)
         _require_open_year(j, les.course)
+        if les.date > j.today():
+            # R-ATT-1: attendance is recorded by the fact, on the day of the lesson or later.
+            raise RuleViolation("Нельзя отметить посещаемость урока, который ещё не прошёл.")
         _check_student(j, les.course, student, les.date)
         j.record(actor, [ev.AttendanceMarked(lesson, student, code)])
 
 
+def set_absence_reason(j: Journal, actor: str, *, lesson: str, student: str, code: str) -> None:
+    """R-ATT-1: the class teacher keeps the absence registry: sets the reason (Б, У, Н) of an
+    absence the subject teacher recorded, e.g. У after a note from the parents. Only the reason
+    of a recorded absence changes; presence stays the subject teacher's to record."""
+    code = code.strip().upper()
+    if code not in rules.ATTENDANCE_CODES:
+        raise RuleViolation(
+            "Причина пропуска: Б — по болезни, У — по уважительной причине, Н — без причины."
+        )
+    with j.command():
+        les = lookup.lesson(j.db, lesson)
+        _require_open_year(j, les.course)
+        today = j.today()
+        classes = [
+            grp
+            for (grp,) in j.db.execute(
+                "SELECT m.grp FROM memberships m JOIN groups g ON g.grp = m.grp "
+                "WHERE m.student = ? AND g.kind = 'class' AND m.start <= ? "
+                "AND (m.end IS NULL OR m.end >= ?)",
+                (student, les.date, les.date),
+            )
+        ]
+        if not any(access.is_class_teacher(j.db, actor, c, today) for c in classes):
+            raise PermissionDenied("Причину пропуска указывает классный руководитель ученика.")
+        current = j.db.execute(
+            "SELECT code FROM attendance WHERE lesson = ? AND student = ?", (lesson, student)
+        ).fetchone()
+        if current is None:
+            raise RuleViolation(
+                "На этом уроке пропуск не отмечен: отмечает посещаемость учитель-предметник."
+            )
+        if current[0] == code:
+            raise RuleViolation("Эта причина уже указана.")
+        j.record(actor, [ev.AttendanceMarked(lesson, student, code)])
+
+
+def _mark_value(value: str) -> str:
+    """A mark as the grading systems spell it: «ЗАЧ» → «зач», «Н/А» → «н/а», " 5 " → "5"."""
+    return value.strip().lower()
+
+
 def give_mark(j: Journal, actor: str, *, lesson: str, student: str, value: str, kind: str) -> str:
     """A current mark for a lesson (R-MRK-1). Late entries are accepted and flagged."""
-    value = value.strip().lower() if not value.strip().isdigit() else value.strip()
+    value = _mark_value(value)
     with j.command():
         les = lookup.lesson(j.db, lesson)
         c = les.course
@@ -143,6 +207,7 @@ def give_mark(j: Journal, actor: str, *, lesson: str, student: str, value: str, 
 
 def correct_mark(j: Journal, actor: str, *, mark: str, value: str, reason: str) -> None:
     """R-MRK-2: a correction is a new, reasoned record; the old mark stays visible."""
+    value = _mark_value(value)
     if not reason.strip():
         raise RuleViolation("Исправление отметки требует указать причину.")
     with j.command():
@@ -172,15 +237,25 @@ def revoke_mark(j: Journal, actor: str, *, mark: str, reason: str) -> None:
 
 
 def give_final_mark(
-    j: Journal, actor: str, *, course: str, student: str, kind: str, value: str, period: str = "", reason: str = ""
+    j: Journal,
+    actor: str,
+    *,
+    course: str,
+    student: str,
+    kind: str,
+    value: str,
+    period: str = "",
+    reason: str = "",
 ) -> None:
     """Period, year, exam or final mark, or «н/а» (R-MRK-3); late ones are flagged.
 
     Replacing a final mark already given needs a reason (R-MRK-2).
     """
     if kind not in rules.FINAL_KINDS:
-        raise RuleViolation("Вид итоговой отметки: четвертная (полугодовая), годовая, экзаменационная или итоговая.")
-    value = value.strip().lower() if not value.strip().isdigit() else value.strip()
+        raise RuleViolation(
+            "Вид итоговой отметки: четвертная (полугодовая), годовая, экзаменационная или итоговая."
+        )
+    value = _mark_value(value)
     with j.command():
         c = lookup.course(j.db, course)
         _require_teacher_of(j, actor, c)
@@ -195,11 +270,14 @@ def give_final_mark(
             year, start, end = lookup.period(j.db, period)
             if year != c.year:
                 raise RuleViolation("Период не из учебного года этого курса.")
+            if not lookup.period_has_grade(j.db, period, c.grade):
+                # R-STR-1: each grade has its own scheme (quarters for 2–9, halves for 10–11…).
+                raise RuleViolation("Этот период не относится к параллели, в которой ведётся курс.")
             on = min(end, on)
         _check_student(j, c, student, min(on, c.end))
         earlier = j.db.execute(
-            "SELECT count(*) FROM final_marks WHERE course = ? AND student = ? AND kind = ? AND period = ? "
-            "AND invalid = 0",
+            "SELECT count(*) FROM final_marks WHERE course = ? AND student = ? AND kind = ? "
+            "AND period = ? AND invalid = 0",
             (course, student, kind, period),
         ).fetchone()[0]
         if earlier and not reason.strip():
@@ -220,6 +298,7 @@ def add_comment(j: Journal, actor: str, *, lesson: str, student: str, kind: str,
     with j.command():
         les = lookup.lesson(j.db, lesson)
         _require_teacher_of(j, actor, les.course, les.teacher)
+        _require_open_year(j, les.course)
         _check_student(j, les.course, student, les.date)
         comment_id = j.ids.new("cmt")
         j.record(actor, [ev.CommentAdded(comment_id, lesson, student, kind, text)])
