@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO   ?= demo-data
+PORT   ?= 8000
 
 # Debian packages the tests need: Go's note/tlog packages as an independent peer implementation.
 DEB_TEST_PACKAGES := golang-go golang-golang-x-mod-dev
@@ -35,11 +36,21 @@ test: $(VENV)/.installed-test debian-test-deps
 	$(BIN)/python -m pytest -q
 
 demo: $(VENV)/.installed
-	@if [ ! -d "$(DEMO)/feeds" ]; then $(BIN)/ejournal init "$(DEMO)"; fi
-	$(BIN)/ejournal verify "$(DEMO)"
+	@if [ ! -d "$(DEMO)/feeds" ]; then \
+		$(BIN)/ejournal demo "$(DEMO)"; \
+	elif [ ! -f "$(DEMO)/demo-logins.txt" ]; then \
+		echo "./$(DEMO) holds a school that is not the demo: remove it and run make demo again."; \
+		exit 2; \
+	elif [ ! -f "$(DEMO)/demo-accounts.txt" ]; then \
+		$(BIN)/ejournal demo-accounts "$(DEMO)"; \
+	else \
+		cat "$(DEMO)/demo-accounts.txt"; \
+	fi
+	$(BIN)/ejournal verify -q "$(DEMO)"
 	@echo ""
-	@echo "The demo school's data directory is ./$(DEMO)."
-	@echo "The web journal is not built yet (issue #4): nothing to serve and no logins so far."
+	@echo "The demo school's data directory is $(DEMO) (ejournal verify: OK)."
+	@echo "Open http://127.0.0.1:$(PORT)/login and sign in with a login and password above."
+	$(BIN)/ejournal serve "$(DEMO)" --port $(PORT)
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_log.py

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,11 +15,13 @@ import click
 
 from . import __version__
 from .datadir import DataDir, DataDirError, init_data_dir
+from .demo import DemoError, DemoOptions, build_demo
 from .log.errors import FormatError, IntegrityError, KeyFileError, LogError
 from .log.feed import SigningPolicy
 from .log.keys import load_public_key
 from .log.note import Ed25519Verifier, parse_vkey
 from .log.verify import verify_data_dir
+from .projection.db import rebuild as rebuild_projection
 
 EXIT_OK, EXIT_INTEGRITY, EXIT_USAGE = 0, 1, 2
 
@@ -34,7 +38,7 @@ def handle_errors(func: F) -> F:
         except IntegrityError as e:
             click.echo(f"error: {e}", err=True)
             sys.exit(EXIT_INTEGRITY)
-        except (DataDirError, KeyFileError, LogError, OSError) as e:
+        except (DataDirError, DemoError, KeyFileError, LogError, OSError) as e:
             click.echo(f"error: {e}", err=True)
             sys.exit(EXIT_USAGE)
 
@@ -138,6 +142,142 @@ def checkpoint(data_dir: Path) -> None:
 
 def _no_timer() -> SigningPolicy:
     return SigningPolicy(background=False)
+
+
+@main.command()
+@DATA_DIR
+@handle_errors
+def rebuild(data_dir: Path) -> None:
+    """Rebuild the projection (DATA_DIR/journal.sqlite) from the feeds alone.
+
+    Stop the journal first: the database is replaced when the rebuild is complete.
+    """
+    dd = DataDir(data_dir).require()
+    started = time.perf_counter()
+    count = rebuild_projection(dd.feeds, dd.path / "journal.sqlite")
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"rebuilt {dd.path / 'journal.sqlite'}: {count:,} entries in {seconds:.1f} s "
+        f"({count / max(seconds, 1e-9):,.0f} entries/s)"
+    )
+
+
+DEMO_LOGINS = "demo-logins.txt"
+
+
+@main.command()
+@DATA_DIR
+@click.option(
+    "--students",
+    default=300,
+    show_default=True,
+    type=click.IntRange(11, 20000),
+    help="About how many students; the number of classes follows.",
+)
+@click.option(
+    "--years",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 40),
+    help="School years of history, the current one included; all but the current are closed.",
+)
+@click.option(
+    "--seed",
+    default=1,
+    show_default=True,
+    type=int,
+    help="The same seed and date give the same school.",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day the demo is built for (YYYY-MM-DD); the journal is filled up to the day before. "
+    "Default: today.",
+)
+@handle_errors
+def demo(data_dir: Path, students: int, years: int, seed: int, today: datetime | None) -> None:
+    """Create DATA_DIR with a demo school: a realistic, deterministic journal history.
+
+    Grades 1–11, students with parents, teachers, a timetable and lesson plans; the previous
+    years complete and closed; the current one filled up to the day before --today. DATA_DIR
+    must not exist or be empty (exit code 2 otherwise).
+    """
+    options = DemoOptions(
+        students=students, years=years, seed=seed, today=today.date() if today else None
+    )
+    result = build_demo(data_dir, options, progress=lambda line: click.echo(f"  {line}", err=True))
+    click.echo(
+        f"Demo school in {result.path}, filled up to {result.today - timedelta(days=1)} "
+        f"(seed {seed}): {result.seconds:.1f} s, {result.entries / result.seconds:,.0f} entries/s"
+    )
+    counts = {
+        "students": result.students,
+        "teachers": result.teachers,
+        "entries": result.entries,
+        "lessons": result.lessons,
+        "marks": result.marks,
+    }
+    for label, value in counts.items():
+        click.echo(f"  {label + ':':<10}{value:>10,}")
+    width = max(len(login.role) for login in result.logins)
+    lines = ["Demo people, one per role (person ids; their sign-in is in demo-accounts.txt):"]
+    lines += [f"  {x.role:<{width}}  логин: {x.person}  {x.name}" for x in result.logins]
+    # Kept beside the data for `make demo` and the demo accounts; not part of the records.
+    (result.path / DEMO_LOGINS).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _print_demo_accounts(result.path)
+
+
+def _print_demo_accounts(data_dir: Path) -> None:
+    from .auth.demo import DEMO_ACCOUNTS, seed_demo_accounts
+
+    seed_demo_accounts(data_dir)
+    click.echo("")
+    click.echo((data_dir / DEMO_ACCOUNTS).read_text(encoding="utf-8"), nl=False)
+
+
+@main.command("demo-accounts")
+@DATA_DIR
+@handle_errors
+def demo_accounts(data_dir: Path) -> None:
+    """Give every person of the demo school in DATA_DIR an account with a known password.
+
+    For the demo only: the people of DATA_DIR/demo-logins.txt get logins named for their role
+    (admin, teacher, parent, student …), passwords demo-<login>; the list goes to
+    DATA_DIR/demo-accounts.txt. `ejournal demo` does this itself.
+    """
+    dd = DataDir(data_dir).require()
+    if not (dd.path / DEMO_LOGINS).exists():
+        raise DataDirError(f"{data_dir} is not a demo school: no {DEMO_LOGINS}")
+    _print_demo_accounts(dd.path)
+
+
+@main.command()
+@DATA_DIR
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port."
+)
+@click.option(
+    "--secure-cookies",
+    is_flag=True,
+    help="Mark the session cookie Secure: only when the journal is reached over https "
+    "(behind a TLS proxy). Without TLS a browser would refuse such a cookie.",
+)
+@handle_errors
+def serve(data_dir: Path, host: str, port: int, secure_cookies: bool) -> None:
+    """Serve the web journal of DATA_DIR (sign in at http://HOST:PORT/login).
+
+    A school server on its own network usually has no TLS: the session cookie is then sent
+    over plain http (HttpOnly, SameSite=Lax). Use --secure-cookies behind an https proxy.
+    """
+    import uvicorn
+
+    from web import create_app
+
+    DataDir(data_dir).require()
+    app = create_app(data_dir, secure_cookies=secure_cookies)
+    click.echo(f"Электронный журнал: http://{host}:{port}/  (Ctrl+C — остановить)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 if __name__ == "__main__":  # pragma: no cover

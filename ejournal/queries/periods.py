@@ -69,3 +69,11 @@ def course_periods(db: sqlite3.Connection, course: str) -> tuple[Period, ...]:
     if row is None:
         raise NotFound("Такой курс не найден.")
     return periods_of_year(db, row[0], row[1])
+
+
+def current_year(db: sqlite3.Connection, on: str) -> str | None:
+    """The school year in force on a date, or the latest one begun before it (summer)."""
+    row = db.execute(
+        "SELECT year FROM years WHERE start <= ? ORDER BY start DESC LIMIT 1", (on,)
+    ).fetchone()
+    return row[0] if row else None

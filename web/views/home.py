@@ -1,0 +1,30 @@
+"""The start page after sign-in: teachers go to their courses, everyone else sees their roles
+(their pages come later in issue #4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.response import Redirect, Template
+
+from ejournal.model.access import ROLES
+
+from ..security import SIGNED_IN, current_user
+
+
+class HomeController(Controller):
+    @get("/", opt={"roles": SIGNED_IN})
+    async def home(self, request: Request) -> Response[Any]:
+        user = current_user(request)
+        assert user is not None
+        if "teacher" in user.roles and not request.query_params.get("changed"):
+            return Redirect("/teacher", status_code=303)
+        return Template(
+            "home.html",
+            context={
+                "user": user,
+                "roles": [ROLES[r] for r in sorted(user.roles) if r in ROLES],
+                "changed": bool(request.query_params.get("changed")),
+            },
+        )

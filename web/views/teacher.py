@@ -1,0 +1,155 @@
+"""The teacher's pages: my courses, the journal grid of a course and period, and the grid's
+cell form (a mark or an attendance code, saved through htmx)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+
+from ejournal.journal import Journal
+from ejournal.model import lookup
+from ejournal.model.commands import teaching
+from ejournal.model.errors import JournalError, NotFound, RuleViolation
+from ejournal.queries import periods
+from ejournal.queries.grid import Grid, journal_grid
+from ejournal.queries.periods import course_periods
+from ejournal.queries.teacher import my_courses
+
+from ..security import JOURNAL_READERS, TEACHERS, current_user
+
+Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+ATTENDANCE = {"Б": "Б", "У": "У", "Н": "Н", "B": "Б", "Y": "У", "H": "Н", "N": "Н"}
+DEFAULT_KIND = "У"
+CELL = re.compile(r"^\s*(?P<value>[^\s]+)(?:\s+(?P<kind>[^\s]+))?\s*$")
+
+
+def _journal(request: Request) -> Journal:
+    return request.app.state.journal  # type: ignore[no-any-return]
+
+
+def _current_year(j: Journal) -> str:
+    return periods.current_year(j.db, j.today()) or ""
+
+
+class TeacherController(Controller):
+    """/teacher (my courses) and /journal/… (the grid)."""
+
+    @get("/teacher", opt={"roles": TEACHERS})
+    async def my_courses(self, request: Request) -> Template:
+        j = _journal(request)
+        user = current_user(request)
+        assert user is not None
+        courses = my_courses(j.db, user.person, _current_year(j))
+        return Template("teacher/courses.html", context={"user": user, "courses": courses})
+
+    @get("/journal/{course:str}", opt={"roles": JOURNAL_READERS})
+    async def course_journal(self, request: Request, course: FromPath[str]) -> Response[Any]:
+        j = _journal(request)
+        periods = course_periods(j.db, course)
+        if not periods:
+            raise NotFound("У этого курса нет учебных периодов.")
+        today = j.today()
+        current = next((p for p in periods if p.start <= today <= p.end), None)
+        if current is None:
+            past = [p for p in periods if p.start <= today]
+            current = past[-1] if past else periods[0]
+        return Redirect(f"/journal/{course}/{current.period}", status_code=303)
+
+    @get("/journal/{course:str}/{period:str}", opt={"roles": JOURNAL_READERS})
+    async def grid(
+        self, request: Request, course: FromPath[str], period: FromPath[str]
+    ) -> Template:
+        j = _journal(request)
+        user = current_user(request)
+        assert user is not None
+        grid = journal_grid(j.db, course, period)
+        if grid.period.year != grid.course.year:
+            raise NotFound("Этот период не относится к учебному году курса.")
+        return Template(
+            "teacher/grid.html",
+            context={
+                "user": user,
+                "grid": grid,
+                "periods": course_periods(j.db, course),
+                "editable": _may_edit(grid, user.person, user.roles),
+            },
+        )
+
+    @post("/journal/{course:str}/{period:str}/cell", opt={"roles": TEACHERS})
+    async def save_cell(
+        self,
+        request: Request,
+        course: FromPath[str],
+        period: FromPath[str],
+        data: Annotated[dict[str, str], Form],
+    ) -> Template:
+        j = _journal(request)
+        user = current_user(request)
+        assert user is not None
+        lesson, student = str(data.get("lesson", "")), str(data.get("student", ""))
+        error = ""
+        try:
+            _save(j, user.person, course, lesson, student, str(data.get("value", "")))
+        except JournalError as e:
+            error = e.message_ru
+        grid = journal_grid(j.db, course, period)
+        cell, row_index, col_index = _find_cell(grid, lesson, student)
+        return Template(
+            "partials/cell.html",
+            context={
+                "grid": grid,
+                "cell": cell,
+                "student": student,
+                "r": row_index,
+                "c": col_index,
+                "editable": True,
+                "error": error,
+                "user": user,
+            },
+            status_code=422 if error else 200,
+        )
+
+
+def _may_edit(grid: Grid, person: str, roles: frozenset[str]) -> bool:
+    # The command decides for real (substitutes too); this only hides the forms from readers.
+    return "teacher" in roles and grid.course.teacher.person == person
+
+
+def _save(j: Journal, actor: str, course: str, lesson: str, student: str, text: str) -> None:
+    if len(text) > 20:
+        raise RuleViolation("Слишком длинная запись для клетки журнала.")
+    if not _lesson_of(j, course, lesson):
+        raise NotFound("Такого урока в этом курсе нет.")
+    match = CELL.match(text)
+    if not match:
+        # An empty cell: the student was present.
+        teaching.mark_attendance(j, actor, lesson=lesson, student=student, code="")
+        return
+    value, kind = match["value"], match["kind"] or DEFAULT_KIND
+    code = ATTENDANCE.get(value.upper())
+    if code and match["kind"] is None:
+        teaching.mark_attendance(j, actor, lesson=lesson, student=student, code=code)
+    else:
+        teaching.give_mark(j, actor, lesson=lesson, student=student, value=value, kind=kind.upper())
+
+
+def _lesson_of(j: Journal, course: str, lesson: str) -> bool:
+    try:
+        return lookup.lesson(j.db, lesson).course.course == course
+    except JournalError:
+        return False
+
+
+def _find_cell(grid: Grid, lesson: str, student: str) -> tuple[Any, int, int]:
+    for r, row in enumerate(grid.rows):
+        if row.student.person != student:
+            continue
+        for c, cell in enumerate(row.cells):
+            if cell.lesson == lesson:
+                return cell, r, c
+    raise NotFound("Такой клетки в журнале нет: ученик или урок не из этого периода.")
