@@ -12,9 +12,9 @@ import pytest
 import school_fixture as sf
 
 from ejournal.log.entry import Entry
-from ejournal.log.reader import read_entries
+from ejournal.log.reader import read_chunks, read_entries
 from ejournal.projection.batch import BatchedWriter
-from ejournal.projection.db import Projection, ProjectionError, read_chunks, rebuild
+from ejournal.projection.db import Projection, ProjectionError, rebuild
 from ejournal.queries import averages, diary, grid, history, lesson, overview, periods, teacher
 
 Dump = dict[str, list[tuple[object, ...]]]

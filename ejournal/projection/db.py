@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -13,8 +13,8 @@ from typing import Any, cast
 import msgspec
 import sqlite_utils
 
-from ..log.entry import Entry, parse_lines
-from ..log.storage import list_segments
+from ..log.entry import Entry
+from ..log.reader import read_chunks
 from ..model import events as ev
 from .apply import HANDLERS, Cache, Ctx, is_compromised
 from .batch import BatchedWriter
@@ -126,30 +126,6 @@ class Projection:
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.conn.execute(sql, params).fetchall()
-
-
-def read_chunks(feed_dir: Path, start: int, size: int) -> Iterator[list[Entry]]:
-    """The entries of a feed from sequence number ``start`` on, in lists of at most ``size``.
-
-    What :func:`ejournal.log.reader.read_entries` gives, parsed a segment at a time with the
-    log's bulk parser (the same strict checks, in C loops): a rebuild spends most of its time
-    here otherwise. A last line still being written (no newline yet) is left out.
-
-    Raises:
-        FormatError: a complete line that does not parse.
-    """
-    segments = list_segments(feed_dir)
-    for i, (first, path) in enumerate(segments):
-        following = segments[i + 1][0] if i + 1 < len(segments) else None
-        if following is not None and following <= start:
-            continue
-        lines = path.read_bytes().split(b"\n")
-        torn = lines.pop() != b""  # the piece after the last newline: empty, or a torn line
-        for offset in range(max(0, start - first), len(lines), size):
-            part = lines[offset : offset + size]
-            yield parse_lines(part, b"\n".join(part))[0]
-        if torn:
-            return
 
 
 def rebuild(feeds_dir: Path, path: Path) -> int:
