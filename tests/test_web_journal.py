@@ -3,6 +3,7 @@ access check of the whole app (R-SEC-1, R-DIA-2)."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pytest
@@ -167,6 +168,17 @@ def test_every_route_declares_its_roles(web: Web) -> None:
         assert declared is not None, f"{method} {path} declares no roles"
 
 
+# Routes that the role may use by its declared roles, but whose object (a course, a class) is
+# not this person's: refused by scope with 403 (the math teacher is not 5А's class teacher; the
+# class teacher of 5А does not teach its mathematics).
+SCOPED_REFUSALS = {
+    ("teacher", "GET", "/class/{class_id:str}"),
+    ("teacher", "POST", "/class/{class_id:str}/reason"),
+    ("class_teacher", "POST", "/lesson/{lesson:str}"),
+    ("class_teacher", "POST", "/lesson/{lesson:str}/comment"),
+}
+
+
 @pytest.mark.parametrize(
     "role",
     ["admin", "director", "deputy", "secretary", "teacher", "class_teacher", "parent", "student"],
@@ -174,10 +186,17 @@ def test_every_route_declares_its_roles(web: Web) -> None:
 def test_every_route_answers_each_role_as_declared(web: Web, role: str) -> None:
     """R-SEC-1: every route × role against the roles the route declares."""
     i = web.sch.ids
+    lesson = _lesson(web)
     csrf = web.sign_in(role)
     person = web.auth.session_for(web.client.cookies.get("ejournal_session")).person  # type: ignore[union-attr]
     held = roles_of(web.sch.j.db, person, web.sch.j.today())
-    params = {"course": i.math_5a, "period": i.quarters[1], "file_path": "app.css"}
+    params = {
+        "course": i.math_5a,
+        "period": i.quarters[1],
+        "lesson": lesson,
+        "class_id": i.c5a,
+        "file_path": "app.css",
+    }
     for path, method, declared in _routes(web):
         if path == "/logout":
             continue  # would end the session; covered in test_web_auth
@@ -190,7 +209,9 @@ def test_every_route_answers_each_role_as_declared(web: Web, role: str) -> None:
             response = web.client.get(url)
         allowed = declared in (PUBLIC, SIGNED_IN) or bool(held & declared)  # type: ignore[operator]
         where = f"{role} {method} {url}: {response.status_code}"
-        if allowed:
+        if allowed and (role, method, path) in SCOPED_REFUSALS:
+            assert response.status_code == 403, where
+        elif allowed:
             assert response.status_code != 403, where
             assert response.headers.get("location") != "/login", where
         else:
@@ -206,7 +227,7 @@ def test_signed_out_visitors_are_sent_to_the_login_page(web: Web) -> None:
     for path, method, declared in _routes(web):
         if declared == PUBLIC:
             continue
-        url = path.replace("{course:str}", "x").replace("{period:str}", "y")
+        url = re.sub(r"\{[a-z_]+:str\}", "x", path)
         response = web.client.get(url) if method == "GET" else web.client.post(url)
         assert response.status_code == 303 and response.headers["location"] == "/login", url
 

@@ -29,7 +29,9 @@ from .security import (
     role_guard,
 )
 from .views.account import AccountController
+from .views.classes import ClassController
 from .views.home import HomeController
+from .views.lesson import LessonController
 from .views.teacher import TeacherController
 
 HERE = Path(__file__).parent
@@ -135,6 +137,8 @@ def create_app(
             AccountController,
             HomeController,
             TeacherController,
+            LessonController,
+            ClassController,
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import hmac
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
+import anyio.to_thread
 from litestar.connection import ASGIConnection, Request
 from litestar.handlers.base import BaseRouteHandler
 
@@ -55,6 +57,16 @@ class User:
         return self.session.csrf
 
 
+def reading(journal: Journal) -> AbstractContextManager[None]:
+    """Hold the journal while a page reads it from a worker thread.
+
+    Handlers run in threads (``sync_to_thread``) and share the projection's one connection: a
+    read must not see a command's half-applied transaction, so it waits for the journal's lock
+    (reads are milliseconds; the event loop stays free).
+    """
+    return journal.command()
+
+
 def current_user(connection: ASGIConnection) -> User | None:
     """The signed-in user of a request (cached in the request's state), or None."""
     cached = connection.scope.get("state", {}).get("user", False)
@@ -66,7 +78,8 @@ def current_user(connection: ASGIConnection) -> User | None:
     session = auth.session_for(token)
     user = None
     if session is not None and token:
-        roles = frozenset(roles_of(journal.db, session.person, journal.today()))
+        with reading(journal):
+            roles = frozenset(roles_of(journal.db, session.person, journal.today()))
         user = User(session.person, session.login, roles, session, token)
     connection.scope.setdefault("state", {})["user"] = user
     return user
@@ -79,7 +92,8 @@ async def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> N
         raise ForbiddenError  # a route that forgot to declare is closed, not open
     if declared == PUBLIC:
         return
-    user = current_user(connection)
+    # The auth store and the journal are synchronous SQLite: off the event loop.
+    user = await anyio.to_thread.run_sync(current_user, connection)
     if user is None:
         raise NotSignedInError
     if connection.scope["method"] not in ("GET", "HEAD"):

@@ -23,12 +23,12 @@ def _address(request: Request) -> str:
 class AccountController(Controller):
     """/login, /logout, /password."""
 
-    @get("/login", opt={"roles": PUBLIC})
-    async def login_page(self, request: Request) -> Template:
+    @get("/login", opt={"roles": PUBLIC}, sync_to_thread=True)
+    def login_page(self, request: Request) -> Template:
         return Template("login.html", context={"user": None, "error": "", "login": ""})
 
-    @post("/login", opt={"roles": PUBLIC})
-    async def login(self, request: Request, data: Annotated[dict[str, str], Form]) -> Response[Any]:
+    @post("/login", opt={"roles": PUBLIC}, sync_to_thread=True)
+    def login(self, request: Request, data: Annotated[dict[str, str], Form]) -> Response[Any]:
         auth: AuthStore = request.app.state.auth
         login = str(data.get("login", ""))[:100]
         try:
@@ -52,19 +52,19 @@ class AccountController(Controller):
         )
         return response
 
-    @post("/logout", opt={"roles": SIGNED_IN, "while_must_change": True})
-    async def logout(self, request: Request) -> Response[Any]:
+    @post("/logout", opt={"roles": SIGNED_IN, "while_must_change": True}, sync_to_thread=True)
+    def logout(self, request: Request) -> Response[Any]:
         request.app.state.auth.end_session(request.cookies.get(COOKIE))
         response = Redirect("/login", status_code=303)
         response.delete_cookie(COOKIE, path="/")
         return response
 
-    @get("/password", opt={"roles": SIGNED_IN, "while_must_change": True})
-    async def password_page(self, request: Request) -> Template:
+    @get("/password", opt={"roles": SIGNED_IN, "while_must_change": True}, sync_to_thread=True)
+    def password_page(self, request: Request) -> Template:
         return _password(request, "", 200)
 
-    @post("/password", opt={"roles": SIGNED_IN, "while_must_change": True})
-    async def change_password(
+    @post("/password", opt={"roles": SIGNED_IN, "while_must_change": True}, sync_to_thread=True)
+    def change_password(
         self, request: Request, data: Annotated[dict[str, str], Form]
     ) -> Response[Any]:
         user = current_user(request)

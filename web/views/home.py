@@ -14,8 +14,8 @@ from ..security import SIGNED_IN, current_user
 
 
 class HomeController(Controller):
-    @get("/", opt={"roles": SIGNED_IN})
-    async def home(self, request: Request) -> Response[Any]:
+    @get("/", opt={"roles": SIGNED_IN}, sync_to_thread=True)
+    def home(self, request: Request) -> Response[Any]:
         user = current_user(request)
         assert user is not None
         if "teacher" in user.roles and not request.query_params.get("changed"):

@@ -18,9 +18,10 @@ from ejournal.model.errors import JournalError, NotFound, RuleViolation
 from ejournal.queries import periods
 from ejournal.queries.grid import Grid, journal_grid
 from ejournal.queries.periods import course_periods
-from ejournal.queries.teacher import my_courses
+from ejournal.queries.teacher import my_courses, teacher_day
+from ejournal.queries.viewers import classes_kept_by
 
-from ..security import JOURNAL_READERS, TEACHERS, current_user
+from ..security import JOURNAL_READERS, TEACHERS, current_user, reading
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 ATTENDANCE = {"Б": "Б", "У": "У", "Н": "Н", "B": "Б", "Y": "У", "H": "Н", "N": "Н"}
@@ -39,18 +40,26 @@ def _current_year(j: Journal) -> str:
 class TeacherController(Controller):
     """/teacher (my courses) and /journal/… (the grid)."""
 
-    @get("/teacher", opt={"roles": TEACHERS})
-    async def my_courses(self, request: Request) -> Template:
+    @get("/teacher", opt={"roles": TEACHERS}, sync_to_thread=True)
+    def my_courses(self, request: Request) -> Template:
         j = _journal(request)
         user = current_user(request)
         assert user is not None
-        courses = my_courses(j.db, user.person, _current_year(j))
-        return Template("teacher/courses.html", context={"user": user, "courses": courses})
+        with reading(j):
+            today = j.today()
+            courses = my_courses(j.db, user.person, _current_year(j))
+            day = teacher_day(j.db, user.person, today)
+            kept = classes_kept_by(j.db, user.person, today)
+        return Template(
+            "teacher/courses.html",
+            context={"user": user, "courses": courses, "day": day, "kept": kept},
+        )
 
-    @get("/journal/{course:str}", opt={"roles": JOURNAL_READERS})
-    async def course_journal(self, request: Request, course: FromPath[str]) -> Response[Any]:
+    @get("/journal/{course:str}", opt={"roles": JOURNAL_READERS}, sync_to_thread=True)
+    def course_journal(self, request: Request, course: FromPath[str]) -> Response[Any]:
         j = _journal(request)
-        periods = course_periods(j.db, course)
+        with reading(j):
+            periods = course_periods(j.db, course)
         if not periods:
             raise NotFound("У этого курса нет учебных периодов.")
         today = j.today()
@@ -60,28 +69,28 @@ class TeacherController(Controller):
             current = past[-1] if past else periods[0]
         return Redirect(f"/journal/{course}/{current.period}", status_code=303)
 
-    @get("/journal/{course:str}/{period:str}", opt={"roles": JOURNAL_READERS})
-    async def grid(
-        self, request: Request, course: FromPath[str], period: FromPath[str]
-    ) -> Template:
+    @get("/journal/{course:str}/{period:str}", opt={"roles": JOURNAL_READERS}, sync_to_thread=True)
+    def grid(self, request: Request, course: FromPath[str], period: FromPath[str]) -> Template:
         j = _journal(request)
         user = current_user(request)
         assert user is not None
-        grid = journal_grid(j.db, course, period)
-        if grid.period.year != grid.course.year:
-            raise NotFound("Этот период не относится к учебному году курса.")
+        with reading(j):
+            grid = journal_grid(j.db, course, period)
+            if grid.period.year != grid.course.year:
+                raise NotFound("Этот период не относится к учебному году курса.")
+            all_periods = course_periods(j.db, course)
         return Template(
             "teacher/grid.html",
             context={
                 "user": user,
                 "grid": grid,
-                "periods": course_periods(j.db, course),
+                "periods": all_periods,
                 "editable": _may_edit(grid, user.person, user.roles),
             },
         )
 
-    @post("/journal/{course:str}/{period:str}/cell", opt={"roles": TEACHERS})
-    async def save_cell(
+    @post("/journal/{course:str}/{period:str}/cell", opt={"roles": TEACHERS}, sync_to_thread=True)
+    def save_cell(
         self,
         request: Request,
         course: FromPath[str],
@@ -93,11 +102,12 @@ class TeacherController(Controller):
         assert user is not None
         lesson, student = str(data.get("lesson", "")), str(data.get("student", ""))
         error = ""
-        try:
-            _save(j, user.person, course, lesson, student, str(data.get("value", "")))
-        except JournalError as e:
-            error = e.message_ru
-        grid = journal_grid(j.db, course, period)
+        with reading(j):
+            try:
+                _save(j, user.person, course, lesson, student, str(data.get("value", "")))
+            except JournalError as e:
+                error = e.message_ru
+            grid = journal_grid(j.db, course, period)
         cell, row_index, col_index = _find_cell(grid, lesson, student)
         return Template(
             "partials/cell.html",
