@@ -1,5 +1,7 @@
-"""Replication of feeds between replicas (server, flash drive, branch server); see issue #9.
+"""Replication of feeds between replicas (server, flash drive, branch server); issue #9.
 
-It copies entries and checkpoints a replica lacks and never rewrites an entry. Nothing is
-implemented here yet: the package exists so that the layering of DESIGN.md is in place.
+``replica.replicate`` copies the entries and checkpoints a replica lacks, after verifying the
+source, and never rewrites what the replica has (a disagreement is a fork, reported and left
+alone); ``backup`` makes a verified, recorded copy on a medium (``ejournal backup``). HTTP
+transport between servers is still to come.
 """
