@@ -107,6 +107,17 @@ def test_a_refused_mark_shows_the_russian_message_and_writes_nothing(web: Web) -
     assert web.sch.size == before
 
 
+def test_a_teacher_does_not_see_the_journal_of_a_class_not_theirs(web: Web) -> None:
+    # R-SEC-1, R-SEC-4: least privilege. The class teacher of 5А sees 5А's mathematics (read
+    # only) but not 5Б's, which she neither teaches nor keeps.
+    i = web.sch.ids
+    web.sign_in("class_teacher")
+    assert web.client.get(_grid_url(web)).status_code == 200
+    for url in (f"/journal/{i.math_5b}/{i.quarters[1]}", f"/journal/{i.math_5b}"):
+        response = web.client.get(url, follow_redirects=False)
+        assert response.status_code == 403, url
+
+
 def test_a_lesson_of_another_course_is_refused(web: Web) -> None:
     other = web.sch.lesson(web.sch.ids.math_5b, TODAY, number=2)
     csrf = web.sign_in("teacher")

@@ -27,14 +27,30 @@ def lesson_access(db: sqlite3.Connection, person: str, lesson_id: str, on: str) 
         NotFound: no such lesson.
     """
     les = lookup.lesson(db, lesson_id)
+    return _course_access(db, person, les.course, on, substitute=les.teacher)
+
+
+def course_access(db: sqlite3.Connection, person: str, course_id: str, on: str) -> str:
+    """WRITE, READ or "" (refused) for a person and a course's journal (R-SEC-1, R-SEC-4:
+    a teacher sees the journals of the own courses and, as class teacher, of the own class;
+    the administration sees all).
+
+    Raises:
+        NotFound: no such course.
+    """
+    return _course_access(db, person, lookup.course(db, course_id), on)
+
+
+def _course_access(
+    db: sqlite3.Connection, person: str, course: lookup.Course, on: str, substitute: str = ""
+) -> str:
     roles = access.roles_of(db, person, on)
-    if "teacher" in roles and person in (les.course.teacher, les.teacher):
+    if "teacher" in roles and person in (course.teacher, substitute):
         return WRITE
     if roles & access.MATRIX["journal.read_all"]:
         return READ
     classes = [
-        c
-        for (c,) in db.execute("SELECT class FROM group_classes WHERE grp = ?", (les.course.group,))
+        c for (c,) in db.execute("SELECT class FROM group_classes WHERE grp = ?", (course.group,))
     ]
     if any(access.is_class_teacher(db, person, c, on) for c in classes):
         return READ

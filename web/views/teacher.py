@@ -19,9 +19,9 @@ from ejournal.queries import periods
 from ejournal.queries.grid import Grid, journal_grid
 from ejournal.queries.periods import course_periods
 from ejournal.queries.teacher import my_courses, teacher_day
-from ejournal.queries.viewers import classes_kept_by
+from ejournal.queries.viewers import classes_kept_by, course_access
 
-from ..security import JOURNAL_READERS, TEACHERS, current_user, reading
+from ..security import JOURNAL_READERS, TEACHERS, ForbiddenError, current_user, reading
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 ATTENDANCE = {"Б": "Б", "У": "У", "Н": "Н", "B": "Б", "Y": "У", "H": "Н", "N": "Н"}
@@ -58,7 +58,11 @@ class TeacherController(Controller):
     @get("/journal/{course:str}", opt={"roles": JOURNAL_READERS}, sync_to_thread=True)
     def course_journal(self, request: Request, course: FromPath[str]) -> Response[Any]:
         j = _journal(request)
+        user = current_user(request)
+        assert user is not None
         with reading(j):
+            if not course_access(j.db, user.person, course, j.today()):
+                raise ForbiddenError
             periods = course_periods(j.db, course)
         if not periods:
             raise NotFound("У этого курса нет учебных периодов.")
@@ -75,6 +79,8 @@ class TeacherController(Controller):
         user = current_user(request)
         assert user is not None
         with reading(j):
+            if not course_access(j.db, user.person, course, j.today()):
+                raise ForbiddenError
             grid = journal_grid(j.db, course, period)
             if grid.period.year != grid.course.year:
                 raise NotFound("Этот период не относится к учебному году курса.")
