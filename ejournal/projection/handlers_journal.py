@@ -1,0 +1,321 @@
+"""How the teaching, control, communication and security events change the projection:
+lessons, attendance, marks and their corrections, final marks, comments, remarks,
+announcements, messages, and R-SEC-3 invalidation. (Structure and people: apply.py.)"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from ..model import events as ev
+from .apply import Cache, Ctx, _json, _late, handles
+from .schema import INVALIDATABLE
+from .times import utc
+
+# --- lessons, attendance, marks ----------------------------------------------------------------
+
+
+@handles(ev.LessonRecorded)
+def _lesson(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.LessonRecorded) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO lessons VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            e.lesson, e.course, e.date, e.number, e.topic, e.homework, _json(e.work_kinds),
+            e.teacher, e.plan_topic, c.at, c.by, c.at, c.ref, c.invalid,
+        ),
+    )  # fmt: skip
+    db.execute(
+        "INSERT OR REPLACE INTO lesson_originals VALUES (?, ?, ?, ?, ?, ?)",
+        (e.lesson, e.topic, e.homework, _json(e.work_kinds), e.plan_topic, c.at),
+    )
+    cache.lessons[e.lesson] = (e.course, e.date, cache.grade(db, e.course))
+
+
+@handles(ev.LessonUpdated)
+def _lesson_updated(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.LessonUpdated) -> None:
+    kinds = None if e.work_kinds is None else _json(e.work_kinds)
+    db.execute(
+        "INSERT INTO lesson_updates "
+        "(lesson, topic, homework, work_kinds, plan_topic, at, by, ref, invalid) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (e.lesson, e.topic, e.homework, kinds, e.plan_topic, c.at, c.by, c.ref, c.invalid),
+    )
+    if not c.invalid:  # R-SEC-3: a change made with stolen credentials does not count
+        _update_lesson(db, e.lesson, (e.topic, e.homework, kinds, e.plan_topic), c.at)
+
+
+_LESSON_FIELDS = ("topic", "homework", "work_kinds", "plan_topic")
+
+
+def _update_lesson(db: sqlite3.Connection, lesson: str, values: tuple[Any, ...], at: str) -> None:
+    for column, value in zip(_LESSON_FIELDS, values, strict=True):
+        if value is not None:
+            db.execute(
+                f"UPDATE lessons SET {column} = ?, updated_at = ? WHERE lesson = ?",
+                (value, at, lesson),
+            )
+
+
+def recompute_lesson(db: sqlite3.Connection, lesson: str) -> None:
+    """A lesson's topic, homework and work kinds from its record and its valid updates."""
+    first = db.execute("SELECT l.ref FROM lessons l WHERE l.lesson = ?", (lesson,)).fetchone()
+    if first is None:
+        return
+    original = db.execute(
+        "SELECT topic, homework, work_kinds, plan_topic, at FROM lesson_originals WHERE lesson = ?",
+        (lesson,),
+    ).fetchone()
+    if original is not None:
+        _update_lesson(db, lesson, original[:4], original[4])
+    for row in db.execute(
+        "SELECT topic, homework, work_kinds, plan_topic, at FROM lesson_updates "
+        "WHERE lesson = ? AND invalid = 0 ORDER BY id",
+        (lesson,),
+    ).fetchall():
+        _update_lesson(db, lesson, row[:4], row[4])
+
+
+@handles(ev.LessonSubstituted)
+def _substituted(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.LessonSubstituted) -> None:
+    db.execute(
+        "INSERT INTO substitutions VALUES (?, ?, ?, ?, ?, ?)",
+        (e.lesson, e.teacher, e.reason, c.at, c.by, c.ref),
+    )
+    db.execute("UPDATE lessons SET teacher = ? WHERE lesson = ?", (e.teacher, e.lesson))
+
+
+@handles(ev.AttendanceMarked)
+def _attendance(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.AttendanceMarked) -> None:
+    course, day, _ = cache.lesson(db, e.lesson)
+    late = _late(day, c.local_date, cache.allowed_days("attendance", 0))
+    db.execute(
+        "INSERT INTO attendance_events (lesson, student, code, at, by, late, ref, invalid) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (e.lesson, e.student, e.code, c.at, c.by, late, c.ref, c.invalid),
+    )
+    if not c.invalid:
+        _set_attendance(db, e.lesson, e.student, course, e.code, c.at, c.by, late)
+
+
+def _set_attendance(
+    db: sqlite3.Connection,
+    lesson: str,
+    student: str,
+    course: str,
+    code: str,
+    at: str,
+    by: str,
+    late: int,
+) -> None:
+    if code:
+        db.execute(
+            "INSERT OR REPLACE INTO attendance VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (lesson, student, course, code, at, by, late),
+        )
+    else:
+        db.execute("DELETE FROM attendance WHERE lesson = ? AND student = ?", (lesson, student))
+
+
+def recompute_attendance(db: sqlite3.Connection, lesson: str, student: str) -> None:
+    """The current attendance of a student at a lesson: the latest valid event."""
+    row = db.execute(
+        "SELECT code, at, by, late FROM attendance_events WHERE lesson = ? AND student = ? "
+        "AND invalid = 0 ORDER BY id DESC LIMIT 1",
+        (lesson, student),
+    ).fetchone()
+    course = db.execute("SELECT course FROM lessons WHERE lesson = ?", (lesson,)).fetchone()
+    code, at, by, late = row if row else ("", "", "", 0)
+    _set_attendance(db, lesson, student, course[0] if course else "", code, at, by, late)
+
+
+@handles(ev.MarkGiven)
+def _mark(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MarkGiven) -> None:
+    course, day, grade = cache.lesson(db, e.lesson)
+    late = _late(day, c.local_date, cache.allowed_days(e.kind, grade))
+    db.execute(
+        "INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        (
+            e.mark, e.lesson, course, e.student, e.kind, e.value, c.at, c.by, late, c.ref,
+            c.invalid, None if c.invalid else e.value,
+        ),
+    )  # fmt: skip
+
+
+@handles(ev.MarkCorrected)
+def _mark_corrected(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MarkCorrected) -> None:
+    _mark_change(db, c, e.mark, "corrected", e.value, e.reason)
+
+
+@handles(ev.MarkRevoked)
+def _mark_revoked(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MarkRevoked) -> None:
+    _mark_change(db, c, e.mark, "revoked", None, e.reason)
+
+
+def _mark_change(
+    db: sqlite3.Connection, c: Ctx, mark: str, change: str, value: str | None, reason: str
+) -> None:
+    # R-MRK-2: the given mark row is never edited; the change is a new row, the current value
+    # is derived from the latest valid one.
+    db.execute(
+        "INSERT INTO mark_changes (mark, change, value, reason, at, by, ref, invalid) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (mark, change, value, reason, c.at, c.by, c.ref, c.invalid),
+    )
+    # What recompute_mark would find, without reading the history: a valid change is the
+    # latest valid one; an invalid one (R-SEC-3) changes nothing.
+    if not c.invalid:
+        db.execute("UPDATE marks SET current = ?, changed = 1 WHERE mark = ?", (value, mark))
+
+
+def recompute_mark(db: sqlite3.Connection, mark: str) -> None:
+    """Set a mark's current value from its given value and its valid changes."""
+    row = db.execute("SELECT value, invalid FROM marks WHERE mark = ?", (mark,)).fetchone()
+    if row is None:
+        return
+    current = None if row[1] else row[0]
+    changes = db.execute(
+        "SELECT change, value FROM mark_changes WHERE mark = ? AND invalid = 0 ORDER BY id", (mark,)
+    ).fetchall()
+    if changes:
+        current = changes[-1][1] if changes[-1][0] == "corrected" else None
+    db.execute(
+        "UPDATE marks SET current = ?, changed = ? WHERE mark = ?",
+        (current, int(bool(changes)), mark),
+    )
+
+
+@handles(ev.FinalMarkGiven)
+def _final(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.FinalMarkGiven) -> None:
+    late = 0
+    if e.kind == "period" and e.period:
+        end = cache.period_end(db, e.period)
+        late = int(end is not None and c.local_date > end)  # R-MRK-3: by the period's last day
+    elif e.kind == "year":
+        end = db.execute(
+            "SELECT y.end FROM courses c JOIN years y ON y.year = c.year WHERE c.course = ?",
+            (e.course,),
+        ).fetchone()
+        late = int(bool(end) and c.local_date > end[0])
+    db.execute(
+        "INSERT INTO final_marks "
+        "(course, student, kind, period, value, reason, at, by, late, ref, invalid) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            e.course,
+            e.student,
+            e.kind,
+            e.period,
+            e.value,
+            e.reason,
+            c.at,
+            c.by,
+            late,
+            c.ref,
+            c.invalid,
+        ),
+    )
+
+
+@handles(ev.CommentAdded)
+def _comment(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.CommentAdded) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO comments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (e.comment, e.lesson, e.student, e.kind, e.text, c.at, c.by, c.ref, c.invalid),
+    )
+
+
+# --- control, communication, security ---------------------------------------------------------
+
+
+@handles(ev.RemarkIssued)
+def _remark(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.RemarkIssued) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO remarks VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
+        (e.remark, e.teacher, e.course, e.text, e.due, c.at, c.by, c.ref),
+    )
+
+
+@handles(ev.RemarkFixed)
+def _remark_fixed(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.RemarkFixed) -> None:
+    db.execute(
+        "UPDATE remarks SET fixed_at = ?, fixed_note = ? WHERE remark = ?", (c.at, e.note, e.remark)
+    )
+
+
+@handles(ev.AnnouncementPosted)
+def _announcement(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.AnnouncementPosted) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO announcements VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (e.announcement, e.audience, e.title, e.text, c.at, c.by, c.ref, c.invalid),
+    )
+
+
+@handles(ev.MessageSent)
+def _message(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MessageSent) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (e.message, c.by, e.subject, e.text, e.reply_to, c.at, c.ref, c.invalid),
+    )
+    db.executemany(
+        "INSERT OR IGNORE INTO message_recipients VALUES (?, ?, NULL)",
+        [(e.message, p) for p in e.to],
+    )
+
+
+@handles(ev.MessageRead)
+def _message_read(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MessageRead) -> None:
+    db.execute(
+        "UPDATE message_recipients SET read_at = ? "
+        "WHERE message = ? AND person = ? AND read_at IS NULL",
+        (c.at, e.message, c.by),
+    )
+
+
+@handles(ev.CredentialsCompromised)
+def _compromised(
+    db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.CredentialsCompromised
+) -> None:
+    """R-SEC-3: everything made with these credentials since ``since`` stops counting; the log
+    itself is untouched and the rows stay, marked invalid, for the administration."""
+    since = utc(e.since)
+    db.execute(
+        "INSERT INTO compromises VALUES (?, ?, ?, NULL, ?)", (e.person, since, c.at, e.reason)
+    )
+    cache.compromised.setdefault(e.person, []).append([since, None])
+    invalidate_since(db, e.person, since)
+
+
+@handles(ev.CredentialsReissued)
+def _reissued(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.CredentialsReissued) -> None:
+    db.execute(
+        "UPDATE compromises SET reissued_at = ? WHERE person = ? AND reissued_at IS NULL",
+        (c.at, e.person),
+    )
+    for window in cache.compromised.get(e.person, []):
+        if window[1] is None:
+            window[1] = c.at
+
+
+def invalidate_since(db: sqlite3.Connection, person: str, since: str) -> None:
+    """Mark invalid every row made by ``person`` at or after ``since`` (UTC) and recompute the
+    current values that depended on them (R-SEC-3)."""
+    for table in INVALIDATABLE:
+        db.execute(f"UPDATE {table} SET invalid = 1 WHERE by = ? AND at >= ?", (person, since))
+    marks = db.execute(
+        "SELECT mark FROM marks WHERE by = ? AND at >= ? UNION "
+        "SELECT mark FROM mark_changes WHERE by = ? AND at >= ?",
+        (person, since, person, since),
+    ).fetchall()
+    for (mark,) in marks:
+        recompute_mark(db, mark)
+    cells = db.execute(
+        "SELECT DISTINCT lesson, student FROM attendance_events WHERE by = ? AND at >= ?",
+        (person, since),
+    ).fetchall()
+    for lesson, student in cells:
+        recompute_attendance(db, lesson, student)
+    lessons = db.execute(
+        "SELECT DISTINCT lesson FROM lesson_updates WHERE by = ? AND at >= ?", (person, since)
+    ).fetchall()
+    for (lesson,) in lessons:
+        recompute_lesson(db, lesson)
