@@ -2,7 +2,8 @@
 
 An event is a fact in the past tense, named ``area.verb`` (the entry ``type``). Dates are ISO
 ``YYYY-MM-DD`` strings; times of entry come from the log itself, never from the event (R-MRK-2).
-Changing an event's fields is a format change (docs/FORMAT.md, docs/EVENTS.md).
+Changing an event's fields is a format change: docs/EVENTS.md (made by
+scripts/make_events_doc.py) lists them, and old entries must still be read.
 """
 
 from __future__ import annotations
