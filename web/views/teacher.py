@@ -26,6 +26,7 @@ from ..security import JOURNAL_READERS, TEACHERS, ForbiddenError, current_user, 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 ATTENDANCE = {"Б": "Б", "У": "У", "Н": "Н", "B": "Б", "Y": "У", "H": "Н", "N": "Н"}
 DEFAULT_KIND = "У"
+FINAL_VALUES = ("5", "4", "3", "2", "н/а")  # the period mark's choices (R-MRK-3)
 CELL = re.compile(r"^\s*(?P<value>[^\s]+)(?:\s+(?P<kind>[^\s]+))?\s*$")
 
 
@@ -129,6 +130,91 @@ class TeacherController(Controller):
             },
             status_code=422 if error else 200,
         )
+
+    @get(
+        "/journal/{course:str}/{period:str}/finals",
+        opt={"roles": JOURNAL_READERS},
+        sync_to_thread=True,
+    )
+    def finals(self, request: Request, course: FromPath[str], period: FromPath[str]) -> Template:
+        """R-MRK-3, R-MRK-5: the period marks of a course, with averages and forecasts."""
+        j = _journal(request)
+        user = current_user(request)
+        assert user is not None
+        with reading(j):
+            if not course_access(j.db, user.person, course, j.today()):
+                raise ForbiddenError
+            grid = _period_grid(j, course, period)
+        return Template(
+            "teacher/finals.html",
+            context={
+                "user": user,
+                "grid": grid,
+                "values": FINAL_VALUES,
+                "editable": _may_edit(grid, user.person, user.roles),
+            },
+        )
+
+    @post(
+        "/journal/{course:str}/{period:str}/finals",
+        opt={"roles": TEACHERS},
+        sync_to_thread=True,
+    )
+    def save_final(
+        self,
+        request: Request,
+        course: FromPath[str],
+        period: FromPath[str],
+        data: Annotated[dict[str, str], Form],
+    ) -> Template:
+        """One student's period mark (htmx); the row comes back, with a refusal in it (422)."""
+        j = _journal(request)
+        user = current_user(request)
+        assert user is not None
+        student = str(data.get("student", ""))
+        error = ""
+        with reading(j):
+            if not course_access(j.db, user.person, course, j.today()):
+                raise ForbiddenError
+            grid = _period_grid(j, course, period)
+            if not any(row.student.person == student for row in grid.rows):
+                raise NotFound("Такого ученика в журнале этого периода нет.")
+            try:
+                teaching.give_final_mark(
+                    j,
+                    user.person,
+                    course=course,
+                    student=student,
+                    kind="period",
+                    value=str(data.get("value", "")),
+                    period=period,
+                    reason=str(data.get("reason", ""))[:500],
+                )
+            except JournalError as e:
+                error = e.message_ru
+            else:
+                grid = journal_grid(j.db, course, period)
+        index, row = next((n, r) for n, r in enumerate(grid.rows) if r.student.person == student)
+        return Template(
+            "partials/final_row.html",
+            context={
+                "grid": grid,
+                "row": row,
+                "r": index,
+                "editable": True,
+                "error": error,
+                "values": FINAL_VALUES,
+                "user": user,
+            },
+            status_code=422 if error else 200,
+        )
+
+
+def _period_grid(j: Journal, course: str, period: str) -> Grid:
+    grid = journal_grid(j.db, course, period)
+    if grid.period.year != grid.course.year:
+        raise NotFound("Этот период не относится к учебному году курса.")
+    return grid
 
 
 def _may_edit(grid: Grid, person: str, roles: frozenset[str]) -> bool:
