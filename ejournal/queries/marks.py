@@ -37,6 +37,16 @@ def _in(values: Sequence[str]) -> str:
     return ",".join("?" * len(values))
 
 
+def _filter(lessons: Sequence[str], student: str | None) -> tuple[str, list[str]]:
+    """The WHERE clause and parameters for rows of these lessons (of one student if given)."""
+    params: list[str] = list(lessons)
+    where = f"lesson IN ({_in(lessons)})"
+    if student is not None:
+        where += " AND student = ?"
+        params.append(student)
+    return where, params
+
+
 def marks_of_lessons(
     db: sqlite3.Connection,
     lessons: Sequence[str],
@@ -50,11 +60,7 @@ def marks_of_lessons(
     """
     if not lessons:
         return {}
-    params: list[str] = list(lessons)
-    where = f"lesson IN ({_in(lessons)})"
-    if student is not None:
-        where += " AND student = ?"
-        params.append(student)
+    where, params = _filter(lessons, student)
     if not include_invalid:
         where += " AND current IS NOT NULL"
     found: dict[Key, list[Mark]] = {}
@@ -85,11 +91,7 @@ def attendance_of_lessons(
     projection keeps only the latest valid code, so this is what everyone sees."""
     if not lessons:
         return {}
-    params: list[str] = list(lessons)
-    where = f"lesson IN ({_in(lessons)})"
-    if student is not None:
-        where += " AND student = ?"
-        params.append(student)
+    where, params = _filter(lessons, student)
     rows = db.execute(f"SELECT lesson, student, code FROM attendance WHERE {where}", params)
     return {(lesson, who): code for lesson, who, code in rows}
 
@@ -104,11 +106,7 @@ def comments_of_lessons(
     """Teachers' comments at these lessons per (lesson, student), oldest first (R-MRK-4)."""
     if not lessons:
         return {}
-    params: list[str] = list(lessons)
-    where = f"lesson IN ({_in(lessons)})"
-    if student is not None:
-        where += " AND student = ?"
-        params.append(student)
+    where, params = _filter(lessons, student)
     if not include_invalid:
         where += " AND invalid = 0"
     found: dict[Key, list[Comment]] = {}
