@@ -58,15 +58,13 @@ def _update_lesson(db: sqlite3.Connection, lesson: str, values: tuple[Any, ...],
 
 def recompute_lesson(db: sqlite3.Connection, lesson: str) -> None:
     """A lesson's topic, homework and work kinds from its record and its valid updates."""
-    first = db.execute("SELECT l.ref FROM lessons l WHERE l.lesson = ?", (lesson,)).fetchone()
-    if first is None:
-        return
     original = db.execute(
         "SELECT topic, homework, work_kinds, plan_topic, at FROM lesson_originals WHERE lesson = ?",
         (lesson,),
     ).fetchone()
-    if original is not None:
-        _update_lesson(db, lesson, original[:4], original[4])
+    if original is None:
+        return  # no such lesson recorded
+    _update_lesson(db, lesson, original[:4], original[4])
     for row in db.execute(
         "SELECT topic, homework, work_kinds, plan_topic, at FROM lesson_updates "
         "WHERE lesson = ? AND invalid = 0 ORDER BY id",
