@@ -5,11 +5,20 @@ BIN    := $(VENV)/bin
 DEMO   ?= demo-data
 PORT   ?= 8000
 
-# Debian packages the tests need: Go's note/tlog packages as an independent peer implementation.
-DEB_TEST_PACKAGES := golang-go golang-golang-x-mod-dev
+# Debian packages the journal needs at run time: WeasyPrint's libraries and fonts with Cyrillic
+# for PDF/A printouts.
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	fonts-liberation2 fonts-paratype
+# ...and the tests: Go's note/tlog packages (an independent peer implementation), Chromium for
+# browser tests, poppler-utils and qpdf to read and check PDFs. (npm, for axe-core, comes with
+# the machine's Node.js; Debian's npm package conflicts with it.)
+DEB_TEST_PACKAGES := $(DEB_PACKAGES) golang-go golang-golang-x-mod-dev chromium poppler-utils \
+	qpdf
+AXE_VERSION := 4.14.1
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench venv clean debian-test-deps
+.PHONY: demo test bench venv clean debian-deps debian-test-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,17 +34,30 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 venv: $(VENV)/.installed
 
-debian-test-deps:
-	@if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/golang.org/x/mod/sumdb ]; then \
-		echo "installing Debian packages for the tests: $(DEB_TEST_PACKAGES)"; \
+# Install whichever of the listed Debian packages is missing (dpkg-query asks no network).
+define apt_install
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+		| grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:" $$missing; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_TEST_PACKAGES) >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
 
-test: $(VENV)/.installed-test debian-test-deps
+debian-deps:
+	$(call apt_install,$(DEB_PACKAGES))
+
+debian-test-deps:
+	$(call apt_install,$(DEB_TEST_PACKAGES))
+
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@$(AXE_VERSION)
+
+test: $(VENV)/.installed-test debian-test-deps $(AXE)
 	$(BIN)/python -m pytest -q
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed debian-deps
 	@if [ ! -d "$(DEMO)/feeds" ]; then \
 		$(BIN)/ejournal demo "$(DEMO)"; \
 	elif [ ! -f "$(DEMO)/demo-logins.txt" ]; then \
@@ -56,4 +78,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_log.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis .cache build

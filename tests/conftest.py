@@ -14,6 +14,9 @@ from typing import Any
 
 import pytest
 
+# Fixture modules that test files import from before naming them in pytest_plugins.
+pytest.register_assert_rewrite("browser")
+
 from ejournal.datadir import DataDir, init_data_dir
 from ejournal.log import Entry, Feed, NewEntry, Report, SigningPolicy, verify_data_dir
 from ejournal.log.note import Ed25519Verifier
