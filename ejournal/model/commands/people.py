@@ -104,8 +104,17 @@ def _class_teacher_of_student(j: Journal, teacher: str, student: str) -> bool:
 def revoke_role(
     j: Journal, actor: str, *, person: str, role: str, end: str, scope: str = ""
 ) -> None:
+    end = _iso(end, "Дата окончания роли")
     with j.command():
         access.require(j.db, actor, "roles.grant", j.today())
+        held = j.db.execute(
+            "SELECT start FROM roles WHERE person = ? AND role = ? AND scope = ? AND end IS NULL",
+            (person, role, scope),
+        ).fetchone()
+        if held is None:
+            raise RuleViolation("Такой действующей роли у этого человека нет.")
+        if end < held[0]:
+            raise RuleViolation("Роль не может кончиться раньше, чем началась.")
         j.record(actor, [ev.RoleRevoked(person, role, end, scope)])
 
 
@@ -209,6 +218,16 @@ def promote(
         )
     with j.command():
         access.require(j.db, actor, "structure.edit", j.today())
+        _require_person(j, student)
+        if j.db.execute("SELECT 1 FROM years WHERE year = ?", (year,)).fetchone() is None:
+            raise RuleViolation("Нет такого учебного года.")
+        if to_class and (
+            j.db.execute(
+                "SELECT 1 FROM groups WHERE grp = ? AND kind = 'class'", (to_class,)
+            ).fetchone()
+            is None
+        ):
+            raise RuleViolation("Нет такого класса.")
         j.record(actor, [ev.StudentPromoted(student, year, decision, to_class)])
 
 
