@@ -455,3 +455,48 @@ def test_structure_forms_are_refused_to_the_secretary(web: Web) -> None:
         r = _post(web, csrf, url, name="2027/2028", start="2027-09-01", end="2028-05-26")
         assert r.status_code == 403 and "Доступ закрыт" in r.text, url
     assert web.sch.size == before
+
+
+# R-SEC-1: each administration route opens for exactly the roles of its action in the matrix.
+EXPECTED_ACCESS = {
+    "/admin/year": "structure.edit",
+    "/admin/classes": "structure.edit",
+    "/admin/subjects": "structure.edit",
+    "/admin/courses": "structure.edit",
+    "/admin/timetable": "structure.edit",
+    "/admin/config": "structure.edit",
+    "/admin/closing": "structure.edit",
+    "/admin/people": "people.edit",
+    "/admin/students": "people.edit",
+    "/admin/roles": "roles.grant",
+    "/admin/accounts": "roles.grant",
+    "/admin/security": "security.compromise",
+    "/admin/remarks": "control.remark",
+}
+
+
+def test_admin_routes_declare_the_roles_of_the_access_matrix(web: Web) -> None:
+    from litestar.handlers import HTTPRouteHandler
+
+    from ejournal.model.access import MATRIX
+
+    seen = set()
+    for route in web.client.app.routes:
+        for handler in route.route_handlers:
+            if not isinstance(handler, HTTPRouteHandler) or handler.http_methods == {"OPTIONS"}:
+                continue
+            path = route.path
+            if path == "/admin":
+                assert handler.opt["roles"] == {"admin", "director", "deputy", "secretary"}
+                continue
+            area = next((a for a in EXPECTED_ACCESS if path == a or path.startswith(a + "/")),
+                        None)  # fmt: skip
+            if path.startswith("/admin/") and not path.startswith(("/admin/backups",
+                                                                  "/admin/import")):
+                assert area is not None, path
+            if area:
+                assert handler.opt["roles"] == MATRIX[EXPECTED_ACCESS[area]], path
+                seen.add(area)
+            if path == "/class/{class_id:str}/logins":
+                assert handler.opt["roles"] == {"teacher"} | MATRIX["roles.grant"]
+    assert seen == set(EXPECTED_ACCESS)
