@@ -60,8 +60,14 @@ def test_every_admin_page_opens_for_the_administrator(web: Web, url: str) -> Non
 def test_admin_home_links_each_area_the_roles_open(web: Web) -> None:
     web.sign_in("admin")
     page = web.client.get("/admin").text
-    for href in ("/admin/year", "/admin/people", "/admin/roles", "/admin/accounts",
-                 "/admin/security", "/admin/backups"):  # fmt: skip
+    for href in (
+        "/admin/year",
+        "/admin/people",
+        "/admin/roles",
+        "/admin/accounts",
+        "/admin/security",
+        "/admin/backups",
+    ):
         assert f'href="{href}"' in page, href
     assert 'href="/admin/remarks"' not in page  # remarks are the deputy's and director's
     web.client.cookies.clear()
@@ -102,15 +108,33 @@ def test_define_a_year_a_period_and_a_holiday(web: Web) -> None:
     r = _post(web, csrf, "/admin/year", name="2027/2028", start="2027-09-01", end="2028-05-26")
     assert r.status_code == 303 and "done=year" in r.headers["location"]
     assert web.sch.one("SELECT start, end FROM years WHERE year = '2027/2028'") == (
-        "2027-09-01", "2028-05-26")  # fmt: skip
-    r = _post(web, csrf, "/admin/year/period", year="2027/2028", kind="half", number="1",
-              start="2027-09-01", end="2027-12-27", grades=["10", "11"])  # fmt: skip
+        "2027-09-01",
+        "2028-05-26",
+    )
+    r = _post(
+        web,
+        csrf,
+        "/admin/year/period",
+        year="2027/2028",
+        kind="half",
+        number="1",
+        start="2027-09-01",
+        end="2027-12-27",
+        grades=["10", "11"],
+    )
     assert r.status_code == 303, r.text
-    assert web.sch.one(
-        "SELECT name FROM periods WHERE year = '2027/2028' AND kind = 'half'"
-    ) == ("1 полугодие",)
-    r = _post(web, csrf, "/admin/year/holiday", year="2027/2028", name="Зимние каникулы",
-              start="2027-12-28", end="2028-01-11")  # fmt: skip
+    assert web.sch.one("SELECT name FROM periods WHERE year = '2027/2028' AND kind = 'half'") == (
+        "1 полугодие",
+    )
+    r = _post(
+        web,
+        csrf,
+        "/admin/year/holiday",
+        year="2027/2028",
+        name="Зимние каникулы",
+        start="2027-12-28",
+        end="2028-01-11",
+    )
     assert r.status_code == 303
     assert web.sch.size == before + 3
     page = web.client.get(r.headers["location"]).text
@@ -118,36 +142,107 @@ def test_define_a_year_a_period_and_a_holiday(web: Web) -> None:
 
 
 BAD_YEAR = [
-        ("/admin/year", {"name": "", "start": "2027-09-01", "end": "2028-05-26"}, "заполните"),
-        ("/admin/year", {"name": "2027/2029", "start": "2027-09-01", "end": "2028-05-26"},
-         "2025/2026"),
-        ("/admin/year", {"name": "2027/2028", "start": "1 сентября", "end": "2028-05-26"},
-         "ГГГГ-ММ-ДД"),
-        ("/admin/year", {"name": "2027/2028", "start": "2028-09-01", "end": "2028-05-26"},
-         "позже"),
-        ("/admin/year", {"name": "2" * 50, "start": "2027-09-01", "end": "2028-05-26"},
-         "не длиннее 9"),
-        ("/admin/year/period", {"year": YEAR, "kind": "week", "number": "1",
-         "start": "2026-09-01", "end": "2026-10-01", "grades": "5"}, "Вид периода"),
-        ("/admin/year/period", {"year": YEAR, "kind": "quarter", "number": "пять",
-         "start": "2026-09-01", "end": "2026-10-01", "grades": "5"}, "целое число"),
-        ("/admin/year/period", {"year": YEAR, "kind": "quarter", "number": "1",
-         "start": "2026-09-01", "end": "2026-10-01"}, "параллели"),
-        ("/admin/year/period", {"year": YEAR, "kind": "quarter", "number": "1",
-         "start": "2026-09-01", "end": "2026-10-01", "grades": "12"}, "от 1 до 11"),
-        ("/admin/year/period", {"year": YEAR, "kind": "quarter", "number": "1",
-         "start": "2026-08-01", "end": "2026-10-01", "grades": "5"}, "внутри учебного года"),
-        ("/admin/year/period", {"year": "1999/2000", "kind": "quarter", "number": "1",
-         "start": "2026-09-01", "end": "2026-10-01", "grades": "5"}, "задайте учебный год"),
-        ("/admin/year/holiday", {"year": YEAR, "name": "", "start": "2026-12-29",
-         "end": "2027-01-11"}, "заполните"),
-        ("/admin/year/holiday", {"year": YEAR, "name": "К" * 101, "start": "2026-12-29",
-         "end": "2027-01-11"}, "не длиннее 100"),
-        ("/admin/year/holiday", {"year": YEAR, "name": "Зимние", "start": "2027-01-11",
-         "end": "2026-12-29"}, "не раньше"),
-        ("/admin/year/holiday", {"year": "нет", "name": "Зимние", "start": "2026-12-29",
-         "end": "2027-01-11"}, "задайте учебный год"),
-    ]  # fmt: skip
+    ("/admin/year", {"name": "", "start": "2027-09-01", "end": "2028-05-26"}, "заполните"),
+    ("/admin/year", {"name": "2027/2029", "start": "2027-09-01", "end": "2028-05-26"}, "2025/2026"),
+    (
+        "/admin/year",
+        {"name": "2027/2028", "start": "1 сентября", "end": "2028-05-26"},
+        "ГГГГ-ММ-ДД",
+    ),
+    ("/admin/year", {"name": "2027/2028", "start": "2028-09-01", "end": "2028-05-26"}, "позже"),
+    ("/admin/year", {"name": "2" * 50, "start": "2027-09-01", "end": "2028-05-26"}, "не длиннее 9"),
+    (
+        "/admin/year/period",
+        {
+            "year": YEAR,
+            "kind": "week",
+            "number": "1",
+            "start": "2026-09-01",
+            "end": "2026-10-01",
+            "grades": "5",
+        },
+        "Вид периода",
+    ),
+    (
+        "/admin/year/period",
+        {
+            "year": YEAR,
+            "kind": "quarter",
+            "number": "пять",
+            "start": "2026-09-01",
+            "end": "2026-10-01",
+            "grades": "5",
+        },
+        "целое число",
+    ),
+    (
+        "/admin/year/period",
+        {
+            "year": YEAR,
+            "kind": "quarter",
+            "number": "1",
+            "start": "2026-09-01",
+            "end": "2026-10-01",
+        },
+        "параллели",
+    ),
+    (
+        "/admin/year/period",
+        {
+            "year": YEAR,
+            "kind": "quarter",
+            "number": "1",
+            "start": "2026-09-01",
+            "end": "2026-10-01",
+            "grades": "12",
+        },
+        "от 1 до 11",
+    ),
+    (
+        "/admin/year/period",
+        {
+            "year": YEAR,
+            "kind": "quarter",
+            "number": "1",
+            "start": "2026-08-01",
+            "end": "2026-10-01",
+            "grades": "5",
+        },
+        "внутри учебного года",
+    ),
+    (
+        "/admin/year/period",
+        {
+            "year": "1999/2000",
+            "kind": "quarter",
+            "number": "1",
+            "start": "2026-09-01",
+            "end": "2026-10-01",
+            "grades": "5",
+        },
+        "задайте учебный год",
+    ),
+    (
+        "/admin/year/holiday",
+        {"year": YEAR, "name": "", "start": "2026-12-29", "end": "2027-01-11"},
+        "заполните",
+    ),
+    (
+        "/admin/year/holiday",
+        {"year": YEAR, "name": "К" * 101, "start": "2026-12-29", "end": "2027-01-11"},
+        "не длиннее 100",
+    ),
+    (
+        "/admin/year/holiday",
+        {"year": YEAR, "name": "Зимние", "start": "2027-01-11", "end": "2026-12-29"},
+        "не раньше",
+    ),
+    (
+        "/admin/year/holiday",
+        {"year": "нет", "name": "Зимние", "start": "2026-12-29", "end": "2027-01-11"},
+        "задайте учебный год",
+    ),
+]
 
 
 def test_bad_year_input_is_refused(web: Web) -> None:
@@ -158,8 +253,15 @@ def test_bad_year_input_is_refused(web: Web) -> None:
 
 def test_refused_form_keeps_what_was_typed(web: Web) -> None:
     csrf = web.sign_in("deputy")
-    r = _post(web, csrf, "/admin/year/holiday", year=YEAR, name="Зимние каникулы",
-              start="2027-01-11", end="2026-12-29")  # fmt: skip
+    r = _post(
+        web,
+        csrf,
+        "/admin/year/holiday",
+        year=YEAR,
+        name="Зимние каникулы",
+        start="2027-01-11",
+        end="2026-12-29",
+    )
     assert r.status_code == 422 and 'value="Зимние каникулы"' in r.text
 
 
@@ -180,32 +282,53 @@ def test_create_a_class_a_group_and_assign_a_class_teacher(web: Web) -> None:
     r = _post(web, csrf, "/admin/classes", year=YEAR, grade="6", letter="а")
     assert r.status_code == 303, r.text
     (c6a,) = web.sch.one("SELECT grp FROM groups WHERE name = '6А' AND year = ?", YEAR)
-    r = _post(web, csrf, "/admin/classes/group", year=YEAR, name="5 информатика", kind="group",
-              classes=[i.c5a, i.c5b])  # fmt: skip
+    r = _post(
+        web,
+        csrf,
+        "/admin/classes/group",
+        year=YEAR,
+        name="5 информатика",
+        kind="group",
+        classes=[i.c5a, i.c5b],
+    )
     assert r.status_code == 303
     assert web.sch.one("SELECT kind FROM groups WHERE name = '5 информатика'") == ("group",)
-    r = _post(web, csrf, "/admin/classes/teacher", year=YEAR, **{"class": c6a},
-              teacher=i.math_teacher, start="2026-11-16")  # fmt: skip
+    r = _post(
+        web,
+        csrf,
+        "/admin/classes/teacher",
+        year=YEAR,
+        **{"class": c6a},
+        teacher=i.math_teacher,
+        start="2026-11-16",
+    )
     assert r.status_code == 303
     assert "Волков Сергей Иванович" in web.client.get("/admin/classes").text
 
 
 BAD_CLASS = [
-        ("/admin/classes", {"year": YEAR, "grade": "5", "letter": "А"}, "уже есть"),
-        ("/admin/classes", {"year": YEAR, "grade": "12", "letter": "А"}, "от 1 до 11"),
-        ("/admin/classes", {"year": YEAR, "grade": "5", "letter": ""}, "заполните"),
-        ("/admin/classes", {"year": YEAR, "grade": "5", "letter": "АБВГ"}, "не длиннее 3"),
-        ("/admin/classes", {"year": "2030/2031", "grade": "5", "letter": "В"},
-         "задайте учебный год"),
-        ("/admin/classes/group", {"year": YEAR, "name": "Хор", "kind": "subgroup",
-         "classes": ["cls-none"]}, "Нет такого класса"),
-        ("/admin/classes/group", {"year": YEAR, "name": "Хор", "kind": "club",
-         "classes": ["x"]}, "Вид группы"),
-        ("/admin/classes/group", {"year": YEAR, "name": "Хор", "kind": "subgroup"},
-         "её классы"),
-        ("/admin/classes/teacher", {"year": YEAR, "class": "cls-none",
-         "teacher": "p-none", "start": "2026-11-16"}, "Нет такого класса"),
-    ]  # fmt: skip
+    ("/admin/classes", {"year": YEAR, "grade": "5", "letter": "А"}, "уже есть"),
+    ("/admin/classes", {"year": YEAR, "grade": "12", "letter": "А"}, "от 1 до 11"),
+    ("/admin/classes", {"year": YEAR, "grade": "5", "letter": ""}, "заполните"),
+    ("/admin/classes", {"year": YEAR, "grade": "5", "letter": "АБВГ"}, "не длиннее 3"),
+    ("/admin/classes", {"year": "2030/2031", "grade": "5", "letter": "В"}, "задайте учебный год"),
+    (
+        "/admin/classes/group",
+        {"year": YEAR, "name": "Хор", "kind": "subgroup", "classes": ["cls-none"]},
+        "Нет такого класса",
+    ),
+    (
+        "/admin/classes/group",
+        {"year": YEAR, "name": "Хор", "kind": "club", "classes": ["x"]},
+        "Вид группы",
+    ),
+    ("/admin/classes/group", {"year": YEAR, "name": "Хор", "kind": "subgroup"}, "её классы"),
+    (
+        "/admin/classes/teacher",
+        {"year": YEAR, "class": "cls-none", "teacher": "p-none", "start": "2026-11-16"},
+        "Нет такого класса",
+    ),
+]
 
 
 def test_bad_class_input_is_refused(web: Web) -> None:
@@ -217,9 +340,13 @@ def test_bad_class_input_is_refused(web: Web) -> None:
 def test_only_a_teacher_becomes_a_class_teacher(web: Web) -> None:
     i = web.sch.ids
     csrf = web.sign_in("deputy")
-    _refused(web, csrf, "/admin/classes/teacher",
-             {"year": YEAR, "class": i.c5b, "teacher": i.secretary, "start": "2026-11-16"},
-             "только учитель")  # fmt: skip
+    _refused(
+        web,
+        csrf,
+        "/admin/classes/teacher",
+        {"year": YEAR, "class": i.c5b, "teacher": i.secretary, "start": "2026-11-16"},
+        "только учитель",
+    )
 
 
 # --- subjects, curriculum (R-STR-3, R-STR-6) ------------------------------------------------
@@ -228,15 +355,30 @@ def test_only_a_teacher_becomes_a_class_teacher(web: Web) -> None:
 def test_define_a_subject_and_its_hours(web: Web) -> None:
     i = web.sch.ids
     csrf = web.sign_in("deputy")
-    r = _post(web, csrf, "/admin/subjects", year=YEAR, name="Информатика", short="информ.",
-              grading="pass", elective="1")  # fmt: skip
+    r = _post(
+        web,
+        csrf,
+        "/admin/subjects",
+        year=YEAR,
+        name="Информатика",
+        short="информ.",
+        grading="pass",
+        elective="1",
+    )
     assert r.status_code == 303
     subject, grading, elective = web.sch.one(
         "SELECT subject, grading, elective FROM subjects WHERE name = 'Информатика'"
     )
     assert (grading, elective) == ("pass", 1)
-    r = _post(web, csrf, "/admin/subjects/hours", year=YEAR, **{"class": i.c5a},
-              subject=subject, hours="2")  # fmt: skip
+    r = _post(
+        web,
+        csrf,
+        "/admin/subjects/hours",
+        year=YEAR,
+        **{"class": i.c5a},
+        subject=subject,
+        hours="2",
+    )
     assert r.status_code == 303
     assert web.sch.one(
         "SELECT hours FROM curriculum WHERE class = ? AND subject = ?", i.c5a, subject
@@ -246,19 +388,30 @@ def test_define_a_subject_and_its_hours(web: Web) -> None:
 
 
 BAD_SUBJECT = [
-        ("/admin/subjects", {"name": "", "grading": "five"}, "заполните"),
-        ("/admin/subjects", {"name": "Химия", "grading": "ten"}, "Система оценивания"),
-        ("/admin/subjects", {"name": "Химия", "short": "х" * 21, "grading": "five"},
-         "не длиннее 20"),
-        ("/admin/subjects/hours", {"year": YEAR, "class": "cls-x", "subject": "sub-x",
-         "hours": "2"}, "Нет такого класса"),
-        ("/admin/subjects/hours", {"year": YEAR, "class": "", "subject": "", "hours": "2"},
-         "заполните"),
-        ("/admin/subjects/hours", {"year": YEAR, "class": "c", "subject": "s", "hours": "13"},
-         "от 0 до 12"),
-        ("/admin/subjects/hours", {"year": YEAR, "class": "c", "subject": "s", "hours": "+2"},
-         "целое число"),
-    ]  # fmt: skip
+    ("/admin/subjects", {"name": "", "grading": "five"}, "заполните"),
+    ("/admin/subjects", {"name": "Химия", "grading": "ten"}, "Система оценивания"),
+    ("/admin/subjects", {"name": "Химия", "short": "х" * 21, "grading": "five"}, "не длиннее 20"),
+    (
+        "/admin/subjects/hours",
+        {"year": YEAR, "class": "cls-x", "subject": "sub-x", "hours": "2"},
+        "Нет такого класса",
+    ),
+    (
+        "/admin/subjects/hours",
+        {"year": YEAR, "class": "", "subject": "", "hours": "2"},
+        "заполните",
+    ),
+    (
+        "/admin/subjects/hours",
+        {"year": YEAR, "class": "c", "subject": "s", "hours": "13"},
+        "от 0 до 12",
+    ),
+    (
+        "/admin/subjects/hours",
+        {"year": YEAR, "class": "c", "subject": "s", "hours": "+2"},
+        "целое число",
+    ),
+]
 
 
 def test_bad_subject_input_is_refused(web: Web) -> None:
@@ -273,14 +426,31 @@ def test_bad_subject_input_is_refused(web: Web) -> None:
 def test_create_a_course_and_change_its_teacher(web: Web) -> None:
     i = web.sch.ids
     csrf = web.sign_in("deputy")
-    r = _post(web, csrf, "/admin/courses", year=YEAR, subject=i.russian, teacher=i.history_teacher,
-              group=i.c5b, start="2026-09-01", end="2027-05-25", grading="")  # fmt: skip
+    r = _post(
+        web,
+        csrf,
+        "/admin/courses",
+        year=YEAR,
+        subject=i.russian,
+        teacher=i.history_teacher,
+        group=i.c5b,
+        start="2026-09-01",
+        end="2027-05-25",
+        grading="",
+    )
     assert r.status_code == 303, r.text
     (course,) = web.sch.one(
         "SELECT course FROM courses WHERE subject = ? AND grp = ?", i.russian, i.c5b
     )
-    r = _post(web, csrf, "/admin/courses/teacher", year=YEAR, course=course,
-              teacher=i.russian_teacher, start="2026-11-16")  # fmt: skip
+    r = _post(
+        web,
+        csrf,
+        "/admin/courses/teacher",
+        year=YEAR,
+        course=course,
+        teacher=i.russian_teacher,
+        start="2026-11-16",
+    )
     assert r.status_code == 303
     assert web.sch.one("SELECT teacher FROM courses WHERE course = ?", course) == (
         i.russian_teacher,
@@ -303,8 +473,15 @@ def test_create_a_course_and_change_its_teacher(web: Web) -> None:
 )
 def test_bad_course_input_is_refused(web: Web, form: dict, message: str) -> None:
     i = web.sch.ids
-    data = {"year": YEAR, "subject": i.russian, "teacher": i.history_teacher, "group": i.c5b,
-            "start": "2026-09-01", "end": "2027-05-25", "grading": ""}  # fmt: skip
+    data = {
+        "year": YEAR,
+        "subject": i.russian,
+        "teacher": i.history_teacher,
+        "group": i.c5b,
+        "start": "2026-09-01",
+        "end": "2027-05-25",
+        "grading": "",
+    }
     data.update(form)
     if data["teacher"] == "secretary":
         data["teacher"] = i.secretary
@@ -315,12 +492,22 @@ def test_bad_course_input_is_refused(web: Web, form: dict, message: str) -> None
 def test_a_change_of_teacher_ahead_or_of_an_unknown_course_is_refused(web: Web) -> None:
     i = web.sch.ids
     csrf = web.sign_in("deputy")
-    _refused(web, csrf, "/admin/courses/teacher",
-             {"course": i.math_5a, "teacher": i.history_teacher, "start": "2026-12-01"},
-             "в день, с которого")  # fmt: skip
+    _refused(
+        web,
+        csrf,
+        "/admin/courses/teacher",
+        {"course": i.math_5a, "teacher": i.history_teacher, "start": "2026-12-01"},
+        "в день, с которого",
+    )
     before = web.sch.size
-    r = _post(web, csrf, "/admin/courses/teacher", course="crs-none", teacher=i.history_teacher,
-              start="2026-11-16")  # fmt: skip
+    r = _post(
+        web,
+        csrf,
+        "/admin/courses/teacher",
+        course="crs-none",
+        teacher=i.history_teacher,
+        start="2026-11-16",
+    )
     assert r.status_code == 404 and "не найден" in r.text
     assert web.sch.size == before
 
@@ -339,8 +526,19 @@ def test_timetable_of_a_class_shows_its_subgroups(web: Web) -> None:
 def test_a_timetable_change_from_a_date_keeps_the_earlier_week(web: Web) -> None:
     i = web.sch.ids
     csrf = web.sign_in("deputy")
-    r = _post(web, csrf, "/admin/timetable", year=YEAR, **{"class": i.c5a}, group=i.c5a,
-              weekday="3", number="1", course=i.math_5a, start="2026-11-18", room="22")  # fmt: skip
+    r = _post(
+        web,
+        csrf,
+        "/admin/timetable",
+        year=YEAR,
+        **{"class": i.c5a},
+        group=i.c5a,
+        weekday="3",
+        number="1",
+        course=i.math_5a,
+        start="2026-11-18",
+        room="22",
+    )
     assert r.status_code == 303, r.text
     after = web.client.get(f"/admin/timetable?class={i.c5a}&date=2026-11-18").text
     before = web.client.get(f"/admin/timetable?class={i.c5a}&date=2026-11-17").text
@@ -350,8 +548,16 @@ def test_a_timetable_change_from_a_date_keeps_the_earlier_week(web: Web) -> None
 def test_bad_timetable_input_is_refused(web: Web) -> None:
     i = web.sch.ids
     csrf = web.sign_in("deputy")
-    good = {"year": YEAR, "class": i.c5a, "group": i.c5a, "weekday": "3", "number": "1",
-            "course": i.math_5a, "start": "2026-11-18", "room": "22"}  # fmt: skip
+    good = {
+        "year": YEAR,
+        "class": i.c5a,
+        "group": i.c5a,
+        "weekday": "3",
+        "number": "1",
+        "course": i.math_5a,
+        "start": "2026-11-18",
+        "room": "22",
+    }
     for change, message in [
         ({"weekday": "7"}, "от 1 до 6"),
         ({"number": "0"}, "от 1 до 10"),
@@ -369,12 +575,17 @@ def test_bad_timetable_input_is_refused(web: Web) -> None:
 
 
 def _settings(**change: str) -> dict[str, str]:
+    from ejournal.model import rules
     from web.views.admin_schedule import DEADLINES_RU
 
-    from ejournal.model import rules
-
-    data = {"name": "МБОУ «Средняя школа № 7»", "short_name": "СШ № 7", "inn": "",
-            "ogrn": "", "timezone": "Asia/Krasnoyarsk", "student_min_age": "14"}  # fmt: skip
+    data = {
+        "name": "МБОУ «Средняя школа № 7»",
+        "short_name": "СШ № 7",
+        "inn": "",
+        "ogrn": "",
+        "timezone": "Asia/Krasnoyarsk",
+        "student_min_age": "14",
+    }
     data |= {f"deadline_{k}": "5" for k in DEADLINES_RU}
     data |= {f"weight_{k}": "1" for k in rules.WORK_KINDS}
     return data | change
@@ -387,8 +598,9 @@ def test_settings_page_shows_defaults_and_records_the_schools_own(web: Web) -> N
     assert 'name="deadline_written_2_9" type="number" value="5"' in page  # the default
     assert 'name="weight_КР" type="number" value="3"' in page
     assert "зач, незач" in page and "н/а" in page
-    r = _post(web, csrf, "/admin/config", **_settings(weight_КР="4", deadline_oral="2",
-                                                     inn="2466000000"))  # fmt: skip
+    r = _post(
+        web, csrf, "/admin/config", **_settings(weight_КР="4", deadline_oral="2", inn="2466000000")
+    )
     assert r.status_code == 303, r.text
     weights, deadlines, inn = web.sch.one("SELECT weights, deadline_days, inn FROM school")
     assert '"КР":4' in weights.replace(" ", "") and '"oral":2' in deadlines.replace(" ", "")
@@ -418,8 +630,16 @@ def test_promotion_decision_and_closing_the_year(web: Web) -> None:
     csrf = web.sign_in("deputy")
     page = web.client.get(f"/admin/closing?year={YEAR}&class={i.c5a}").text
     assert "Иванов Артём Сергеевич" in page and "Закрыть учебный год" in page
-    r = _post(web, csrf, "/admin/closing/promote", year=YEAR, **{"class": i.c5a},
-              student=i.students_5a[0], decision="promoted", to_class="")  # fmt: skip
+    r = _post(
+        web,
+        csrf,
+        "/admin/closing/promote",
+        year=YEAR,
+        **{"class": i.c5a},
+        student=i.students_5a[0],
+        decision="promoted",
+        to_class="",
+    )
     assert r.status_code == 303
     assert web.sch.one("SELECT decision FROM promotions WHERE student = ?", i.students_5a[0]) == (
         "promoted",
@@ -436,8 +656,13 @@ def test_promotion_decision_and_closing_the_year(web: Web) -> None:
 def test_bad_promotion_input_is_refused(web: Web) -> None:
     i = web.sch.ids
     csrf = web.sign_in("deputy")
-    good = {"year": YEAR, "class": i.c5a, "student": i.students_5a[0], "decision": "promoted",
-            "to_class": ""}  # fmt: skip
+    good = {
+        "year": YEAR,
+        "class": i.c5a,
+        "student": i.students_5a[0],
+        "decision": "promoted",
+        "to_class": "",
+    }
     for change, message in [
         ({"decision": "expelled"}, "из списка"),
         ({"student": "p-none"}, "не зарегистрирован"),
@@ -489,10 +714,10 @@ def test_admin_routes_declare_the_roles_of_the_access_matrix(web: Web) -> None:
             if path == "/admin":
                 assert handler.opt["roles"] == {"admin", "director", "deputy", "secretary"}
                 continue
-            area = next((a for a in EXPECTED_ACCESS if path == a or path.startswith(a + "/")),
-                        None)  # fmt: skip
-            if path.startswith("/admin/") and not path.startswith(("/admin/backups",
-                                                                  "/admin/import")):
+            area = next((a for a in EXPECTED_ACCESS if path == a or path.startswith(a + "/")), None)
+            if path.startswith("/admin/") and not path.startswith(
+                ("/admin/backups", "/admin/import")
+            ):
                 assert area is not None, path
             if area:
                 assert handler.opt["roles"] == MATRIX[EXPECTED_ACCESS[area]], path

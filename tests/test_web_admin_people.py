@@ -23,11 +23,10 @@ def _register(web: Web, csrf: str, last: str, first: str, **more: str) -> str:
 
 def test_register_a_person_and_find_them(web: Web) -> None:
     csrf = web.sign_in("secretary")
-    person = _register(web, csrf, "Петров", "Илья", middle_name="Андреевич",
-                       birth_date="2015-02-03")  # fmt: skip
-    assert web.sch.one("SELECT birth_date FROM persons WHERE person = ?", person) == (
-        "2015-02-03",
+    person = _register(
+        web, csrf, "Петров", "Илья", middle_name="Андреевич", birth_date="2015-02-03"
     )
+    assert web.sch.one("SELECT birth_date FROM persons WHERE person = ?", person) == ("2015-02-03",)
     page = web.client.get("/admin/people?q=пет").text
     assert "Петров Илья Андреевич" in page and "Иванов" not in page
     assert "Волков Сергей Иванович" in web.client.get("/admin/people?q=Вол").text
@@ -35,8 +34,13 @@ def test_register_a_person_and_find_them(web: Web) -> None:
 
 def test_bad_person_input_is_refused(web: Web) -> None:
     csrf = web.sign_in("secretary")
-    good = {"last_name": "Петров", "first_name": "Илья", "middle_name": "", "sex": "",
-            "birth_date": ""}  # fmt: skip
+    good = {
+        "last_name": "Петров",
+        "first_name": "Илья",
+        "middle_name": "",
+        "sex": "",
+        "birth_date": "",
+    }
     for change, message in [
         ({"last_name": ""}, "заполните"),
         ({"first_name": "И" * 61}, "не длиннее 60"),
@@ -61,17 +65,42 @@ def test_admission_transfer_and_withdrawal(web: Web) -> None:
     newcomer = _register(web, csrf, "Петров", "Илья", birth_date="2015-02-03")
     page = web.client.get(f"/admin/students?class={i.c5a}").text
     assert f'value="{newcomer}"' in page  # offered for admission
-    r = _post(web, csrf, "/admin/students/enrol", year=YEAR, **{"class": i.c5a},
-              student=newcomer, start="2026-11-16", order="№ 140-у")  # fmt: skip
+    r = _post(
+        web,
+        csrf,
+        "/admin/students/enrol",
+        year=YEAR,
+        **{"class": i.c5a},
+        student=newcomer,
+        start="2026-11-16",
+        order="№ 140-у",
+    )
     assert r.status_code == 303, r.text
-    r = _post(web, csrf, "/admin/students/transfer", year=YEAR, **{"class": i.c5a},
-              student=newcomer, to_class=i.c5b, on="2026-11-17", order="№ 141-у")  # fmt: skip
+    r = _post(
+        web,
+        csrf,
+        "/admin/students/transfer",
+        year=YEAR,
+        **{"class": i.c5a},
+        student=newcomer,
+        to_class=i.c5b,
+        on="2026-11-17",
+        order="№ 141-у",
+    )
     assert r.status_code == 303, r.text
     assert web.sch.all(
         "SELECT grp, start, end FROM memberships WHERE student = ? ORDER BY id", newcomer
     ) == [(i.c5a, "2026-11-16", "2026-11-16"), (i.c5b, "2026-11-17", None)]
-    r = _post(web, csrf, "/admin/students/leave", year=YEAR, **{"class": i.c5b},
-              student=newcomer, reason="withdrawal", end="2026-11-20")  # fmt: skip
+    r = _post(
+        web,
+        csrf,
+        "/admin/students/leave",
+        year=YEAR,
+        **{"class": i.c5b},
+        student=newcomer,
+        reason="withdrawal",
+        end="2026-11-20",
+    )
     assert r.status_code == 303
     assert web.sch.one(
         "SELECT end, reason FROM memberships WHERE student = ? AND grp = ?", newcomer, i.c5b
@@ -85,25 +114,54 @@ def test_bad_movement_is_refused(web: Web) -> None:
     base = {"year": YEAR, "class": i.c5a}
     cases = [
         ("/admin/students/enrol", {"student": student, "start": "2026-11-16"}, "уже числится"),
-        ("/admin/students/enrol", {"student": "p-none", "start": "2026-11-16"},
-         "не зарегистрирован"),
+        (
+            "/admin/students/enrol",
+            {"student": "p-none", "start": "2026-11-16"},
+            "не зарегистрирован",
+        ),
         ("/admin/students/enrol", {"student": student, "start": "16.11.2026"}, "ГГГГ-ММ-ДД"),
         ("/admin/students/enrol", {"student": "", "start": "2026-11-16"}, "заполните"),
-        ("/admin/students/enrol", {"student": student, "start": "2026-11-16",
-         "order": "№" * 41}, "не длиннее 40"),
-        ("/admin/students/transfer", {"student": student, "to_class": "cls-none",
-         "on": "2026-11-17"}, "того же учебного года"),
-        ("/admin/students/transfer", {"student": i.students_5b[0], "to_class": i.c5b,
-         "on": "2026-11-17"}, "не числится"),
-        ("/admin/students/leave", {"student": student, "reason": "withdrawal",
-         "end": "2026-08-01"}, "раньше даты зачисления"),
-        ("/admin/students/leave", {"student": student, "reason": "escape",
-         "end": "2026-11-20"}, "из списка"),
-        ("/admin/students/parent", {"student": i.students_5b[0], "last_name": "Павлова",
-         "first_name": "Ольга", "sex": "ж"}, "не числится в классе"),
-        ("/admin/students/parent", {"student": student, "last_name": "",
-         "first_name": "Ольга", "sex": "ж"}, "заполните"),
-    ]  # fmt: skip
+        (
+            "/admin/students/enrol",
+            {"student": student, "start": "2026-11-16", "order": "№" * 41},
+            "не длиннее 40",
+        ),
+        (
+            "/admin/students/transfer",
+            {"student": student, "to_class": "cls-none", "on": "2026-11-17"},
+            "того же учебного года",
+        ),
+        (
+            "/admin/students/transfer",
+            {"student": i.students_5b[0], "to_class": i.c5b, "on": "2026-11-17"},
+            "не числится",
+        ),
+        (
+            "/admin/students/leave",
+            {"student": student, "reason": "withdrawal", "end": "2026-08-01"},
+            "раньше даты зачисления",
+        ),
+        (
+            "/admin/students/leave",
+            {"student": student, "reason": "escape", "end": "2026-11-20"},
+            "из списка",
+        ),
+        (
+            "/admin/students/parent",
+            {
+                "student": i.students_5b[0],
+                "last_name": "Павлова",
+                "first_name": "Ольга",
+                "sex": "ж",
+            },
+            "не числится в классе",
+        ),
+        (
+            "/admin/students/parent",
+            {"student": student, "last_name": "", "first_name": "Ольга", "sex": "ж"},
+            "заполните",
+        ),
+    ]
     for url, data, message in cases:
         _refused(web, csrf, url, {**base, **data}, message)
 
@@ -111,14 +169,26 @@ def test_bad_movement_is_refused(web: Web) -> None:
 def test_add_a_parent_of_a_student(web: Web) -> None:
     i = web.sch.ids
     csrf = web.sign_in("secretary")
-    r = _post(web, csrf, "/admin/students/parent", year=YEAR, **{"class": i.c5a},
-              student=i.students_5a[1], last_name="Кузнецов", first_name="Андрей",
-              middle_name="Петрович", sex="м")  # fmt: skip
+    r = _post(
+        web,
+        csrf,
+        "/admin/students/parent",
+        year=YEAR,
+        **{"class": i.c5a},
+        student=i.students_5a[1],
+        last_name="Кузнецов",
+        first_name="Андрей",
+        middle_name="Петрович",
+        sex="м",
+    )
     assert r.status_code == 303, r.text
-    (parent,) = web.sch.one("SELECT person FROM persons WHERE first_name = 'Андрей' "
-                            "AND last_name = 'Кузнецов'")  # fmt: skip
+    (parent,) = web.sch.one(
+        "SELECT person FROM persons WHERE first_name = 'Андрей' AND last_name = 'Кузнецов'"
+    )
     assert web.sch.one("SELECT role, scope FROM roles WHERE person = ?", parent) == (
-        "parent", i.students_5a[1])  # fmt: skip
+        "parent",
+        i.students_5a[1],
+    )
     assert "Кузнецов Андрей Петрович" in web.client.get(f"/admin/students?class={i.c5a}").text
 
 
@@ -141,13 +211,25 @@ def test_grant_and_revoke_a_role(web: Web) -> None:
     csrf = web.sign_in("admin")
     page = web.client.get(f"/admin/roles?person={i.math_teacher}").text
     assert "Волков Сергей Иванович" in page and "учитель" in page and "Снять роль" in page
-    r = _post(web, csrf, "/admin/roles/grant", person=i.math_teacher, role="deputy",
-              start="2026-11-16")  # fmt: skip
+    r = _post(
+        web, csrf, "/admin/roles/grant", person=i.math_teacher, role="deputy", start="2026-11-16"
+    )
     assert r.status_code == 303
-    assert "deputy" in {row[0] for row in web.sch.all(
-        "SELECT role FROM roles WHERE person = ? AND end IS NULL", i.math_teacher)}  # fmt: skip
-    r = _post(web, csrf, "/admin/roles/revoke", person=i.math_teacher, role="deputy", scope="",
-              end="2026-11-20")  # fmt: skip
+    assert "deputy" in {
+        row[0]
+        for row in web.sch.all(
+            "SELECT role FROM roles WHERE person = ? AND end IS NULL", i.math_teacher
+        )
+    }
+    r = _post(
+        web,
+        csrf,
+        "/admin/roles/revoke",
+        person=i.math_teacher,
+        role="deputy",
+        scope="",
+        end="2026-11-20",
+    )
     assert r.status_code == 303
     assert web.sch.one(
         "SELECT end FROM roles WHERE person = ? AND role = 'deputy'", i.math_teacher
@@ -160,19 +242,37 @@ def test_bad_roles_input_is_refused(web: Web) -> None:
     i = web.sch.ids
     csrf = web.sign_in("admin")
     for url, data, message in [
-        ("/admin/roles/grant", {"person": i.math_teacher, "role": "king",
-         "start": "2026-11-16"}, "из списка"),
-        ("/admin/roles/grant", {"person": i.math_teacher, "role": "parent",
-         "start": "2026-11-16"}, "из списка"),
-        ("/admin/roles/grant", {"person": "p-none", "role": "teacher",
-         "start": "2026-11-16"}, "не зарегистрирован"),
-        ("/admin/roles/grant", {"person": i.math_teacher, "role": "teacher",
-         "start": "сегодня"}, "ГГГГ-ММ-ДД"),
-        ("/admin/roles/revoke", {"person": i.math_teacher, "role": "director", "scope": "",
-         "end": "2026-11-20"}, "Такой действующей роли"),
-        ("/admin/roles/revoke", {"person": i.math_teacher, "role": "teacher", "scope": "",
-         "end": "2020-01-01"}, "раньше, чем началась"),
-    ]:  # fmt: skip
+        (
+            "/admin/roles/grant",
+            {"person": i.math_teacher, "role": "king", "start": "2026-11-16"},
+            "из списка",
+        ),
+        (
+            "/admin/roles/grant",
+            {"person": i.math_teacher, "role": "parent", "start": "2026-11-16"},
+            "из списка",
+        ),
+        (
+            "/admin/roles/grant",
+            {"person": "p-none", "role": "teacher", "start": "2026-11-16"},
+            "не зарегистрирован",
+        ),
+        (
+            "/admin/roles/grant",
+            {"person": i.math_teacher, "role": "teacher", "start": "сегодня"},
+            "ГГГГ-ММ-ДД",
+        ),
+        (
+            "/admin/roles/revoke",
+            {"person": i.math_teacher, "role": "director", "scope": "", "end": "2026-11-20"},
+            "Такой действующей роли",
+        ),
+        (
+            "/admin/roles/revoke",
+            {"person": i.math_teacher, "role": "teacher", "scope": "", "end": "2020-01-01"},
+            "раньше, чем началась",
+        ),
+    ]:
         _refused(web, csrf, url, data, message)
 
 
@@ -182,8 +282,9 @@ def test_roles_page_is_the_administrators_only(web: Web) -> None:
         csrf = web.sign_in(role)
         before = web.sch.size
         assert web.client.get("/admin/roles").status_code == 403
-        r = _post(web, csrf, "/admin/roles/grant", person=i.math_teacher, role="admin",
-                  start="2026-11-16")  # fmt: skip
+        r = _post(
+            web, csrf, "/admin/roles/grant", person=i.math_teacher, role="admin", start="2026-11-16"
+        )
         assert r.status_code == 403
         assert web.sch.size == before
         web.client.cookies.clear()

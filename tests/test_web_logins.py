@@ -48,8 +48,13 @@ def test_a_family_slip_has_the_login_a_one_time_password_and_a_signature_line(we
     ((login, password),) = SLIP.findall(r.text)  # the parent; the student has no role
     assert login == "parent"  # a reset keeps the login
     assert re.fullmatch(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}", password)
-    for text in ("Храните логин и пароль в тайне", "подпись родителя",
-                 "https://testserver.local/login", "Иванов Артём Сергеевич, 5А", 'class="slip"'):
+    for text in (
+        "Храните логин и пароль в тайне",
+        "подпись родителя",
+        "https://testserver.local/login",
+        "Иванов Артём Сергеевич, 5А",
+        'class="slip"',
+    ):
         assert text in r.text, text
     assert web.sch.size == before  # accounts are not in the log
     # Never stored in clear: only an argon2id hash is in the auth store.
@@ -70,16 +75,25 @@ def test_an_issued_password_signs_in_once_and_forces_a_change(web: Web) -> None:
     # A reset gives a new one-time password for the same login.
     ((login2, password2),) = _issue_family(web, web.sch.ids.students_5a[0])
     assert login2 == login and password2 != password
-    assert web.client.post("/login", data={"login": login, "password": password2}).status_code == 303
+    assert (
+        web.client.post("/login", data={"login": login, "password": password2}).status_code == 303
+    )
     csrf = web.csrf()
-    done = web.client.post("/password", data={"csrf": csrf, "old": password2,
-                                              "new": "свой-пароль-1", "repeat": "свой-пароль-1"})
+    done = web.client.post(
+        "/password",
+        data={"csrf": csrf, "old": password2, "new": "свой-пароль-1", "repeat": "свой-пароль-1"},
+    )
     assert done.status_code == 303
     web.client.cookies.clear()
-    assert web.client.post("/login", data={"login": login, "password": password2}).status_code == 401
-    assert web.client.post(
-        "/login", data={"login": login, "password": "свой-пароль-1"}
-    ).headers["location"] == "/"
+    assert (
+        web.client.post("/login", data={"login": login, "password": password2}).status_code == 401
+    )
+    assert (
+        web.client.post("/login", data={"login": login, "password": "свой-пароль-1"}).headers[
+            "location"
+        ]
+        == "/"
+    )
 
 
 def test_class_teacher_issues_only_for_the_own_class(web: Web) -> None:
@@ -168,8 +182,9 @@ def test_staff_logins_are_refused_to_others(web: Web) -> None:
 def test_a_compromise_invalidates_locks_and_ends_sessions(web: Web) -> None:
     i = web.sch.ids
     lesson = web.sch.lesson(i.math_5a, "2026-11-16", number=1, topic="Дроби")
-    teaching.give_mark(web.sch.j, i.math_teacher, lesson=lesson, student=i.students_5a[0],
-                       value="5", kind="У")  # fmt: skip
+    teaching.give_mark(
+        web.sch.j, i.math_teacher, lesson=lesson, student=i.students_5a[0], value="5", kind="У"
+    )
     web.sign_in("teacher")
     token = web.client.cookies.get("ejournal_session")
     assert web.auth.session_for(token) is not None
@@ -178,8 +193,14 @@ def test_a_compromise_invalidates_locks_and_ends_sessions(web: Web) -> None:
     page = web.client.get(f"/admin/security?person={i.math_teacher}").text
     assert "Заявить компрометацию: Волков Сергей Иванович" in page
     before = web.sch.size
-    r = _post(web, csrf, "/admin/security/compromise", person=i.math_teacher,
-              since="2026-11-16T08:30", reason="пароль записан на доске")  # fmt: skip
+    r = _post(
+        web,
+        csrf,
+        "/admin/security/compromise",
+        person=i.math_teacher,
+        since="2026-11-16T08:30",
+        reason="пароль записан на доске",
+    )
     assert r.status_code == 303, r.text
     assert r.headers["location"] == f"/admin/security/{i.math_teacher}?done=compromise"
     assert web.sch.size == before + 1
@@ -201,20 +222,25 @@ def test_a_compromise_invalidates_locks_and_ends_sessions(web: Web) -> None:
     assert login == "teacher" and web.sch.size == before + 2
     _refused(web, csrf, f"/admin/security/{i.math_teacher}/reissue", {}, "не заявлено")
     web.client.cookies.clear()
-    assert web.client.post("/login", data={"login": login, "password": password}).headers[
-        "location"] == "/password"  # fmt: skip
+    assert (
+        web.client.post("/login", data={"login": login, "password": password}).headers["location"]
+        == "/password"
+    )
 
 
 def test_class_teacher_cannot_reset_a_locked_family_login(web: Web) -> None:
     i = web.sch.ids
     _issue_family(web, i.students_5a[0])
     csrf = web.sign_in("director")
-    r = _post(web, csrf, "/admin/security/compromise", person=i.parent_5a, since="", reason="утерян")
+    r = _post(
+        web, csrf, "/admin/security/compromise", person=i.parent_5a, since="", reason="утерян"
+    )
     assert r.status_code == 303
     web.client.cookies.clear()
     csrf = web.sign_in("class_teacher")
-    _refused(web, csrf, f"/class/{i.c5a}/logins", {"student": i.students_5a[0]},
-             "скомпрометированными")  # fmt: skip
+    _refused(
+        web, csrf, f"/class/{i.c5a}/logins", {"student": i.students_5a[0]}, "скомпрометированными"
+    )
 
 
 def test_bad_compromise_reports_are_refused(web: Web) -> None:
@@ -247,8 +273,15 @@ def test_deputy_writes_a_remark_and_follows_its_state(web: Web) -> None:
     csrf = web.sign_in("deputy")
     page = web.client.get("/admin/remarks").text
     assert "Математика, 5А — Волков С. И." in page
-    r = _post(web, csrf, "/admin/remarks", course=i.math_5a, teacher="",
-              text="Не заполнены темы уроков за ноябрь", due="2026-11-20")  # fmt: skip
+    r = _post(
+        web,
+        csrf,
+        "/admin/remarks",
+        course=i.math_5a,
+        teacher="",
+        text="Не заполнены темы уроков за ноябрь",
+        due="2026-11-20",
+    )
     assert r.status_code == 303, r.text
     remark, teacher = web.sch.one("SELECT remark, teacher FROM remarks")
     assert teacher == i.math_teacher  # the course's teacher

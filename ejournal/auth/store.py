@@ -252,9 +252,7 @@ class AuthStore:
                 f"DELETE FROM failures WHERE key IN ({','.join('?' * len(keys))})", keys
             )
             if row[2]:
-                self._db.execute(
-                    "UPDATE accounts SET issued_used = 1 WHERE person = ?", (row[0],)
-                )
+                self._db.execute("UPDATE accounts SET issued_used = 1 WHERE person = ?", (row[0],))
         return str(row[0])
 
     def _check_throttle(self, keys: list[str]) -> None:

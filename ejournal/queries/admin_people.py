@@ -83,9 +83,9 @@ def _classes_on(db: sqlite3.Connection, on: str) -> dict[str, list[str]]:
     return found
 
 
-def register(db: sqlite3.Connection, on: str, query: str = "", limit: int = 200) -> tuple[
-    PersonRow, ...
-]:
+def register(
+    db: sqlite3.Connection, on: str, query: str = "", limit: int = 200
+) -> tuple[PersonRow, ...]:
     """People whose surname (or name) starts with ``query``, alphabetically, at most ``limit``;
     with their roles and classes on ``on``."""
     key = russian_key(query.strip())
@@ -189,9 +189,7 @@ def staff(db: sqlite3.Connection, on: str) -> tuple[PersonRow, ...]:
     held = _held(db, on)
     ids = [p for p, roles in held.items() if roles & STAFF_ROLES]
     names = persons(db, ids)
-    rows = [
-        PersonRow(names[p], "", tuple(sorted(held[p])), ()) for p in ids if p in names
-    ]
+    rows = [PersonRow(names[p], "", tuple(sorted(held[p])), ()) for p in ids if p in names]
     rows.sort(key=lambda r: alphabetical(r.person))
     return tuple(rows)
 

@@ -273,7 +273,9 @@ def class_courses(db: sqlite3.Connection, class_id: str) -> tuple[CourseRow, ...
     row = db.execute("SELECT year FROM groups WHERE grp = ?", (class_id,)).fetchone()
     if row is None:
         return ()
-    inside = {g for (g,) in db.execute("SELECT grp FROM group_classes WHERE class = ?", (class_id,))}
+    inside = {
+        g for (g,) in db.execute("SELECT grp FROM group_classes WHERE class = ?", (class_id,))
+    }
     return tuple(c for c in courses(db, row[0]) if c.group in inside)
 
 
@@ -303,5 +305,7 @@ def effective_deadlines(settings: SchoolSettings) -> dict[str, int]:
 
 
 def effective_weights(settings: SchoolSettings) -> dict[str, int]:
-    weights = {kind: rules.DEFAULT_WEIGHTS.get(kind, rules.DEFAULT_WEIGHT) for kind in rules.WORK_KINDS}
+    weights = {
+        kind: rules.DEFAULT_WEIGHTS.get(kind, rules.DEFAULT_WEIGHT) for kind in rules.WORK_KINDS
+    }
     return {**weights, **settings.weights}

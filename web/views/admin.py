@@ -29,31 +29,52 @@ class Area:
 
 
 AREAS = (
-    Area("/admin/year", "Учебный год", "годы, четверти и полугодия по параллелям, каникулы",
-         STRUCTURE),
-    Area("/admin/classes", "Классы и группы", "классы, подгруппы, группы, классные руководители",
-         STRUCTURE),
-    Area("/admin/subjects", "Предметы и учебный план", "предметы, системы оценивания, часы",
-         STRUCTURE),
-    Area("/admin/courses", "Учителя и курсы", "кто что ведёт в каком классе, смена учителя",
-         STRUCTURE),
+    Area(
+        "/admin/year",
+        "Учебный год",
+        "годы, четверти и полугодия по параллелям, каникулы",
+        STRUCTURE,
+    ),
+    Area(
+        "/admin/classes",
+        "Классы и группы",
+        "классы, подгруппы, группы, классные руководители",
+        STRUCTURE,
+    ),
+    Area(
+        "/admin/subjects",
+        "Предметы и учебный план",
+        "предметы, системы оценивания, часы",
+        STRUCTURE,
+    ),
+    Area(
+        "/admin/courses",
+        "Учителя и курсы",
+        "кто что ведёт в каком классе, смена учителя",
+        STRUCTURE,
+    ),
     Area("/admin/timetable", "Расписание", "расписание класса с даты", STRUCTURE),
-    Area("/admin/config", "Настройки школы", "название, сроки выставления отметок, веса",
-         STRUCTURE),
+    Area(
+        "/admin/config", "Настройки школы", "название, сроки выставления отметок, веса", STRUCTURE
+    ),
     Area("/admin/people", "Люди", "регистрация учеников, родителей, сотрудников", PEOPLE),
-    Area("/admin/students", "Движение учащихся", "зачисление, перевод, выбытие, родители",
-         PEOPLE),
-    Area("/admin/closing", "Закрытие года", "решения о переводе, закрытие учебного года",
-         STRUCTURE),
+    Area("/admin/students", "Движение учащихся", "зачисление, перевод, выбытие, родители", PEOPLE),
+    Area(
+        "/admin/closing", "Закрытие года", "решения о переводе, закрытие учебного года", STRUCTURE
+    ),
     Area("/admin/roles", "Роли", "выдача и снятие ролей", ROLE_GRANTERS),
-    Area("/admin/accounts", "Логины сотрудников", "выдача логинов и сброс паролей",
-         ROLE_GRANTERS),
-    Area("/admin/security", "Безопасность", "компрометация учётных данных и что она отменила",
-         SECURITY),
-    Area("/admin/remarks", "Замечания учителям", "замечания по ведению журнала и их сроки",
-         REMARKS),
+    Area("/admin/accounts", "Логины сотрудников", "выдача логинов и сброс паролей", ROLE_GRANTERS),
+    Area(
+        "/admin/security",
+        "Безопасность",
+        "компрометация учётных данных и что она отменила",
+        SECURITY,
+    ),
+    Area(
+        "/admin/remarks", "Замечания учителям", "замечания по ведению журнала и их сроки", REMARKS
+    ),
     Area("/admin/backups", "Резервные копии", "копии журнала на флешку и их проверка", BACKUPS),
-)  # fmt: skip
+)
 
 
 def areas_for(roles: frozenset[str]) -> list[Area]:
@@ -66,6 +87,4 @@ class AdminController(Controller):
     @get("/admin", opt={"roles": ADMIN_AREA}, sync_to_thread=True)
     def home(self, request: Request) -> Template:
         user = user_of(request)
-        return Template(
-            "admin/home.html", context={"user": user, "areas": areas_for(user.roles)}
-        )
+        return Template("admin/home.html", context={"user": user, "areas": areas_for(user.roles)})

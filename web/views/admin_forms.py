@@ -139,9 +139,16 @@ def render(request: Request, template: str, page: Page, **extra: Any) -> Templat
     done = request.query_params.get("done", "")
     return Template(
         template,
-        context={"user": user, "error": "", "error_for": "", "form": {}, "done": done,
-                 **context, **extra},
-    )  # fmt: skip
+        context={
+            "user": user,
+            "error": "",
+            "error_for": "",
+            "form": {},
+            "done": done,
+            **context,
+            **extra,
+        },
+    )
 
 
 def act(
@@ -174,10 +181,16 @@ def act(
             kept = {k: v for k, v in data.items() if k != "csrf"}
             return Template(
                 template,
-                context={"user": user, "done": "", **context, "error": e.message_ru,
-                         "error_for": form, "form": kept},
+                context={
+                    "user": user,
+                    "done": "",
+                    **context,
+                    "error": e.message_ru,
+                    "error_for": form,
+                    "form": kept,
+                },
                 status_code=422,
-            )  # fmt: skip
+            )
     sep = "&" if "?" in back else "?"
     return Redirect(f"{back}{sep}done={form}", status_code=303)
 

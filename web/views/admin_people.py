@@ -144,9 +144,13 @@ def _add_parent(j: Journal, user: User, f: Fields) -> None:
     middle = f.text("middle_name", "Отчество", limit=60, required=False)
     with j.command():
         parent = people.register_person(
-            j, user.person, last_name=last, first_name=first, middle_name=middle,
+            j,
+            user.person,
+            last_name=last,
+            first_name=first,
+            middle_name=middle,
             sex=f.choice("sex", "Пол", dict(SEXES)),
-        )  # fmt: skip
+        )
         people.grant_role(
             j, user.person, person=parent, role="parent", start=j.today(), scope=child
         )
@@ -184,9 +188,15 @@ class PeopleController(Controller):
     @post("/admin/people", opt={"roles": PEOPLE}, sync_to_thread=True)
     def register(self, request: Request, data: FormData) -> Response[Any]:
         last = Fields(data).raw("last_name")[:60]
-        return act(request, data, form="person", template="admin/people.html",
-                   page=people_page(""), action=_register,
-                   back=_url("/admin/people", q=last))  # fmt: skip
+        return act(
+            request,
+            data,
+            form="person",
+            template="admin/people.html",
+            page=people_page(""),
+            action=_register,
+            back=_url("/admin/people", q=last),
+        )
 
     @get("/admin/students", opt={"roles": PEOPLE}, sync_to_thread=True)
     def students(self, request: Request) -> Template:
@@ -213,9 +223,15 @@ class PeopleController(Controller):
     def _students(request: Request, data: dict[str, Any], form: str, action: Any) -> Response[Any]:
         f = Fields(data)
         year, class_ = f.raw("year"), f.raw("class")
-        return act(request, data, form=form, template="admin/students.html",
-                   page=students_page(year, class_), action=action,
-                   back=_url("/admin/students", year=year, **{"class": class_}))  # fmt: skip
+        return act(
+            request,
+            data,
+            form=form,
+            template="admin/students.html",
+            page=students_page(year, class_),
+            action=action,
+            back=_url("/admin/students", year=year, **{"class": class_}),
+        )
 
     @get("/admin/roles", opt={"roles": ROLE_GRANTERS}, sync_to_thread=True)
     def roles(self, request: Request) -> Template:
@@ -234,6 +250,12 @@ class PeopleController(Controller):
     @staticmethod
     def _roles(request: Request, data: dict[str, Any], form: str, action: Any) -> Response[Any]:
         person = Fields(data).raw("person")[:40]
-        return act(request, data, form=form, template="admin/roles.html",
-                   page=roles_page("", person), action=action,
-                   back=_url("/admin/roles", person=person))  # fmt: skip
+        return act(
+            request,
+            data,
+            form=form,
+            template="admin/roles.html",
+            page=roles_page("", person),
+            action=action,
+            back=_url("/admin/roles", person=person),
+        )

@@ -32,10 +32,19 @@ DEADLINES_RU = {
     "attendance": "посещаемость",
 }
 TIMEZONES = [
-    "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk",
-    "Asia/Novosibirsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Yakutsk", "Asia/Vladivostok",
-    "Asia/Magadan", "Asia/Kamchatka",
-]  # fmt: skip
+    "Europe/Kaliningrad",
+    "Europe/Moscow",
+    "Europe/Samara",
+    "Asia/Yekaterinburg",
+    "Asia/Omsk",
+    "Asia/Novosibirsk",
+    "Asia/Krasnoyarsk",
+    "Asia/Irkutsk",
+    "Asia/Yakutsk",
+    "Asia/Vladivostok",
+    "Asia/Magadan",
+    "Asia/Kamchatka",
+]
 DECISIONS = list(qp.DECISIONS_RU.items())
 
 
@@ -54,8 +63,11 @@ def timetable_page(wanted_year: str | None, wanted_class: str | None, day: str |
         class_ = chosen(wanted_class, [c for c, _ in classes], classes[0][0] if classes else "")
         on = day if day and len(day) == 10 and day[4] == "-" else j.today()
         slots = q.class_timetable(j.db, class_, on) if class_ else ()
-        groups = [g for g in q.groups(j.db, year, j.today()) if class_ and (
-            g.group == class_ or dict(classes).get(class_, "") in g.classes)]  # fmt: skip
+        groups = [
+            g
+            for g in q.groups(j.db, year, j.today())
+            if class_ and (g.group == class_ or dict(classes).get(class_, "") in g.classes)
+        ]
         courses = q.class_courses(j.db, class_) if class_ else ()
         return {
             "years": q.years(j.db),
@@ -64,8 +76,12 @@ def timetable_page(wanted_year: str | None, wanted_class: str | None, day: str |
             "class_": class_,
             "class_name": dict(classes).get(class_, ""),
             "on": on,
-            "cells": {(s.weekday, s.number): [x for x in slots if (x.weekday, x.number) ==
-                                              (s.weekday, s.number)] for s in slots},
+            "cells": {
+                (s.weekday, s.number): [
+                    x for x in slots if (x.weekday, x.number) == (s.weekday, s.number)
+                ]
+                for s in slots
+            },
             "rows": range(1, max([7, *[s.number for s in slots]]) + 1),
             "weekdays": WEEKDAYS,
             "numbers": NUMBERS,
@@ -74,7 +90,7 @@ def timetable_page(wanted_year: str | None, wanted_class: str | None, day: str |
                 (c.course, f"{c.subject_name} ({c.group_name}) — {c.teacher.short_name}")
                 for c in courses
             ],
-        }  # fmt: skip
+        }
 
     return page
 
@@ -134,8 +150,9 @@ def _set_slot(j: Journal, user: User, f: Fields) -> None:
 
 
 def _configure(j: Journal, user: User, f: Fields) -> None:
-    inn, ogrn = f.text("inn", "ИНН", limit=12, required=False), f.text(
-        "ogrn", "ОГРН", limit=15, required=False
+    inn, ogrn = (
+        f.text("inn", "ИНН", limit=12, required=False),
+        f.text("ogrn", "ОГРН", limit=15, required=False),
     )
     if inn and (not inn.isdigit() or len(inn) not in (10, 12)):
         raise RuleViolation("«ИНН»: 10 или 12 цифр.")
@@ -145,7 +162,9 @@ def _configure(j: Journal, user: User, f: Fields) -> None:
         key: f.integer(f"deadline_{key}", f"Срок: {label}", 0, 30)
         for key, label in DEADLINES_RU.items()
     }
-    weights = {kind: f.integer(f"weight_{kind}", f"Вес: {kind}", 1, 10) for kind in rules.WORK_KINDS}
+    weights = {
+        kind: f.integer(f"weight_{kind}", f"Вес: {kind}", 1, 10) for kind in rules.WORK_KINDS
+    }
     structure.configure_school(
         j,
         user.person,
@@ -194,9 +213,15 @@ class ScheduleController(Controller):
     def set_slot(self, request: Request, data: FormData) -> Response[Any]:
         f = Fields(data)
         year, class_, day = f.raw("year"), f.raw("class"), f.raw("start")
-        return act(request, data, form="slot", template="admin/timetable.html",
-                   page=timetable_page(year, class_, day), action=_set_slot,
-                   back=_url("/admin/timetable", year=year, **{"class": class_}, date=day))  # fmt: skip
+        return act(
+            request,
+            data,
+            form="slot",
+            template="admin/timetable.html",
+            page=timetable_page(year, class_, day),
+            action=_set_slot,
+            back=_url("/admin/timetable", year=year, **{"class": class_}, date=day),
+        )
 
     @get("/admin/config", sync_to_thread=True)
     def config(self, request: Request) -> Template:
@@ -204,8 +229,15 @@ class ScheduleController(Controller):
 
     @post("/admin/config", sync_to_thread=True)
     def configure(self, request: Request, data: FormData) -> Response[Any]:
-        return act(request, data, form="config", template="admin/config.html",
-                   page=config_page, action=_configure, back="/admin/config")  # fmt: skip
+        return act(
+            request,
+            data,
+            form="config",
+            template="admin/config.html",
+            page=config_page,
+            action=_configure,
+            back="/admin/config",
+        )
 
     @get("/admin/closing", sync_to_thread=True)
     def closing(self, request: Request) -> Template:
@@ -216,13 +248,25 @@ class ScheduleController(Controller):
     def promote(self, request: Request, data: FormData) -> Response[Any]:
         f = Fields(data)
         year, class_ = f.raw("year"), f.raw("class")
-        return act(request, data, form="promote", template="admin/closing.html",
-                   page=closing_page(year, class_), action=_promote,
-                   back=_url("/admin/closing", year=year, **{"class": class_}))  # fmt: skip
+        return act(
+            request,
+            data,
+            form="promote",
+            template="admin/closing.html",
+            page=closing_page(year, class_),
+            action=_promote,
+            back=_url("/admin/closing", year=year, **{"class": class_}),
+        )
 
     @post("/admin/closing/close", sync_to_thread=True)
     def close(self, request: Request, data: FormData) -> Response[Any]:
         year = Fields(data).raw("year")
-        return act(request, data, form="close", template="admin/closing.html",
-                   page=closing_page(year, None), action=_close_year,
-                   back=_url("/admin/closing", year=year))  # fmt: skip
+        return act(
+            request,
+            data,
+            form="close",
+            template="admin/closing.html",
+            page=closing_page(year, None),
+            action=_close_year,
+            back=_url("/admin/closing", year=year),
+        )

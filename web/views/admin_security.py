@@ -23,7 +23,6 @@ from ejournal.queries.periods import current_year
 
 from ..security import User, reading
 from .admin_forms import (
-    NO_STORE,
     REMARKS,
     ROLE_GRANTERS,
     SECURITY,
@@ -108,7 +107,7 @@ def _remark(j: Journal, user: User, f: Fields) -> None:
     control.issue_remark(
         j,
         user.person,
-        teacher=f.text("teacher", "Учитель") if not teacher else teacher,
+        teacher=teacher or f.text("teacher", "Учитель"),
         text=f.long_text("text", "Текст замечания"),
         due=f.day("due", "Срок устранения"),
         course=course,
@@ -136,10 +135,16 @@ class SecurityController(Controller):
                 context = accounts_page(auth)(j, user)
                 return Template(
                     "admin/accounts.html",
-                    context={"user": user, "done": "", "form": {}, **context,
-                             "error": e.message_ru, "error_for": "issue"},
+                    context={
+                        "user": user,
+                        "done": "",
+                        "form": {},
+                        **context,
+                        "error": e.message_ru,
+                        "error_for": "issue",
+                    },
                     status_code=422,
-                )  # fmt: skip
+                )
         return _slip(request, "Логин сотрудника", issued, "/admin/accounts")
 
     @get("/admin/security", opt={"roles": SECURITY}, sync_to_thread=True)
@@ -158,14 +163,23 @@ class SecurityController(Controller):
             if not qp.is_registered(j.db, person):
                 raise NotFound("Такой человек не зарегистрирован.")
             report_compromise(
-                j, auth, user.person, person=person,
+                j,
+                auth,
+                user.person,
+                person=person,
                 since=f.moment("since", "С какого времени", j),
                 reason=f.text("reason", "Что произошло", limit=500),
-            )  # fmt: skip
+            )
 
-        response = act(request, data, form="compromise", template="admin/security.html",
-                       page=security_page("", person), action=action,
-                       back="/admin/security")  # fmt: skip
+        response = act(
+            request,
+            data,
+            form="compromise",
+            template="admin/security.html",
+            page=security_page("", person),
+            action=action,
+            back="/admin/security",
+        )
         if isinstance(response, Redirect):
             return Redirect(f"/admin/security/{person}?done=compromise", status_code=303)
         return response
@@ -187,10 +201,16 @@ class SecurityController(Controller):
                     raise
                 return Template(
                     "admin/invalidated.html",
-                    context={"user": user, "done": "", "form": {}, **page(j, user),
-                             "error": e.message_ru, "error_for": "reissue"},
+                    context={
+                        "user": user,
+                        "done": "",
+                        "form": {},
+                        **page(j, user),
+                        "error": e.message_ru,
+                        "error_for": "reissue",
+                    },
                     status_code=422,
-                )  # fmt: skip
+                )
         return _slip(request, "Новые учётные данные", issued, f"/admin/security/{person}")
 
     @get("/admin/remarks", opt={"roles": REMARKS}, sync_to_thread=True)
@@ -199,5 +219,12 @@ class SecurityController(Controller):
 
     @post("/admin/remarks", opt={"roles": REMARKS}, sync_to_thread=True)
     def issue_remark(self, request: Request, data: FormData) -> Response[Any]:
-        return act(request, data, form="remark", template="admin/remarks.html",
-                   page=remarks_page, action=_remark, back="/admin/remarks")  # fmt: skip
+        return act(
+            request,
+            data,
+            form="remark",
+            template="admin/remarks.html",
+            page=remarks_page,
+            action=_remark,
+            back="/admin/remarks",
+        )

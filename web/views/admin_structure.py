@@ -243,23 +243,41 @@ class StructureController(Controller):
     @post("/admin/year", sync_to_thread=True)
     def define_year(self, request: Request, data: FormData) -> Response[Any]:
         year = Fields(data).raw("name")
-        return act(request, data, form="year", template="admin/year.html",
-                   page=year_page(year), action=_define_year,
-                   back=_url("/admin/year", year=year))  # fmt: skip
+        return act(
+            request,
+            data,
+            form="year",
+            template="admin/year.html",
+            page=year_page(year),
+            action=_define_year,
+            back=_url("/admin/year", year=year),
+        )
 
     @post("/admin/year/period", sync_to_thread=True)
     def define_period(self, request: Request, data: FormData) -> Response[Any]:
         year = Fields(data).raw("year")
-        return act(request, data, form="period", template="admin/year.html",
-                   page=year_page(year), action=_define_period,
-                   back=_url("/admin/year", year=year))  # fmt: skip
+        return act(
+            request,
+            data,
+            form="period",
+            template="admin/year.html",
+            page=year_page(year),
+            action=_define_period,
+            back=_url("/admin/year", year=year),
+        )
 
     @post("/admin/year/holiday", sync_to_thread=True)
     def define_holiday(self, request: Request, data: FormData) -> Response[Any]:
         year = Fields(data).raw("year")
-        return act(request, data, form="holiday", template="admin/year.html",
-                   page=year_page(year), action=_define_holiday,
-                   back=_url("/admin/year", year=year))  # fmt: skip
+        return act(
+            request,
+            data,
+            form="holiday",
+            template="admin/year.html",
+            page=year_page(year),
+            action=_define_holiday,
+            back=_url("/admin/year", year=year),
+        )
 
     @get("/admin/classes", sync_to_thread=True)
     def classes(self, request: Request) -> Template:
@@ -281,9 +299,15 @@ class StructureController(Controller):
     @staticmethod
     def _classes(request: Request, data: dict[str, Any], form: str, action: Any) -> Response[Any]:
         year = Fields(data).raw("year")
-        return act(request, data, form=form, template="admin/classes.html",
-                   page=classes_page(year), action=action,
-                   back=_url("/admin/classes", year=year))  # fmt: skip
+        return act(
+            request,
+            data,
+            form=form,
+            template="admin/classes.html",
+            page=classes_page(year),
+            action=action,
+            back=_url("/admin/classes", year=year),
+        )
 
     @get("/admin/subjects", sync_to_thread=True)
     def subjects(self, request: Request) -> Template:
@@ -301,9 +325,15 @@ class StructureController(Controller):
     @staticmethod
     def _subjects(request: Request, data: dict[str, Any], form: str, action: Any) -> Response[Any]:
         year = Fields(data).raw("year")
-        return act(request, data, form=form, template="admin/subjects.html",
-                   page=subjects_page(year), action=action,
-                   back=_url("/admin/subjects", year=year))  # fmt: skip
+        return act(
+            request,
+            data,
+            form=form,
+            template="admin/subjects.html",
+            page=subjects_page(year),
+            action=action,
+            back=_url("/admin/subjects", year=year),
+        )
 
     @get("/admin/courses", sync_to_thread=True)
     def courses(self, request: Request) -> Template:
@@ -321,6 +351,12 @@ class StructureController(Controller):
     @staticmethod
     def _courses(request: Request, data: dict[str, Any], form: str, action: Any) -> Response[Any]:
         year = Fields(data).raw("year")
-        return act(request, data, form=form, template="admin/courses.html",
-                   page=courses_page(year), action=action,
-                   back=_url("/admin/courses", year=year))  # fmt: skip
+        return act(
+            request,
+            data,
+            form=form,
+            template="admin/courses.html",
+            page=courses_page(year),
+            action=action,
+            back=_url("/admin/courses", year=year),
+        )

@@ -32,17 +32,16 @@ def _auth(request: Request) -> AuthStore:
 def _require_keeper(j: Journal, user: User, class_id: str) -> None:
     class_period(j.db, class_id, j.today())  # NotFound for an unknown class
     today = j.today()
-    if not (is_class_teacher(j.db, user.person, class_id, today) or may(
-        j.db, user.person, "roles.grant", today
-    )):
+    if not (
+        is_class_teacher(j.db, user.person, class_id, today)
+        or may(j.db, user.person, "roles.grant", today)
+    ):
         raise ForbiddenError
 
 
 def _context(j: Journal, auth: AuthStore, user: User, class_id: str) -> dict[str, Any]:
     students = class_students(j.db, class_id, j.today())
-    people = [s.student.person for s in students] + [
-        p.person for s in students for p in s.parents
-    ]
+    people = [s.student.person for s in students] + [p.person for s in students for p in s.parents]
     name = j.db.execute("SELECT name FROM groups WHERE grp = ?", (class_id,)).fetchone()
     return {
         "user": user,

@@ -164,7 +164,10 @@ def create_group(
         _require_year(j, year)
         for class_ in classes:
             _require_class(j, class_)
-            if j.db.execute("SELECT year FROM groups WHERE grp = ?", (class_,)).fetchone()[0] != year:
+            if (
+                j.db.execute("SELECT year FROM groups WHERE grp = ?", (class_,)).fetchone()[0]
+                != year
+            ):
                 raise RuleViolation("Группа собирается из классов своего учебного года.")
         group_id = j.ids.new("grp")
         j.record(actor, [ev.GroupCreated(group_id, year, name.strip(), classes, kind)])
