@@ -139,7 +139,10 @@ def periods(db: sqlite3.Connection, year_id: str) -> tuple[PeriodRow, ...]:
         "ORDER BY kind, start, number",
         (year_id,),
     )
-    return tuple(PeriodRow(*row, tuple(grades.get(row[0], ()))) for row in rows)
+    return tuple(
+        PeriodRow(p, y, kind, n, name, start, end, tuple(grades.get(p, ())))
+        for p, y, kind, n, name, start, end in rows
+    )
 
 
 def holidays(db: sqlite3.Connection, year_id: str) -> tuple[Holiday, ...]:
