@@ -725,3 +725,21 @@ def test_admin_routes_declare_the_roles_of_the_access_matrix(web: Web) -> None:
             if path == "/class/{class_id:str}/logins":
                 assert handler.opt["roles"] == {"teacher"} | MATRIX["roles.grant"]
     assert seen == set(EXPECTED_ACCESS)
+
+
+def test_a_promotion_decision_through_htmx_gives_back_the_row(web: Web) -> None:
+    i = web.sch.ids
+    csrf = web.sign_in("deputy")
+    headers = {"HX-Request": "true", "X-CSRF-Token": csrf}
+    page = web.client.get(f"/admin/closing?year={YEAR}&class={i.c5a}").text
+    assert 'hx-post="/admin/closing/promote"' in page
+    data = {"year": YEAR, "class": i.c5a, "student": i.students_5a[2], "n": "3",
+            "decision": "conditionally", "to_class": ""}  # fmt: skip
+    r = web.client.post("/admin/closing/promote", data=data, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.text.lstrip().startswith('<tr id="decision-3">') and "переведён условно" in r.text
+    before = web.sch.size
+    bad = web.client.post("/admin/closing/promote", data={**data, "decision": "x"}, headers=headers)
+    assert bad.status_code == 422 and "из списка" in bad.text and 'role="alert"' in bad.text
+    assert bad.text.lstrip().startswith('<tr id="decision-3">')
+    assert web.sch.size == before

@@ -14,12 +14,12 @@ from ejournal.journal import Journal
 from ejournal.model import events as ev
 from ejournal.model import rules
 from ejournal.model.commands import people, structure
-from ejournal.model.errors import RuleViolation
+from ejournal.model.errors import JournalError, NotFound, RuleViolation
 from ejournal.queries import admin_people as qp
 from ejournal.queries import admin_structure as q
 
-from ..security import User
-from .admin_forms import STRUCTURE, Fields, FormData, act, chosen, render
+from ..security import User, reading
+from .admin_forms import STRUCTURE, Fields, FormData, act, chosen, journal_of, render, user_of
 from .admin_structure import selected_year
 
 WEEKDAYS = [(str(n), q.WEEKDAYS_RU[n]) for n in range(1, 7)]
@@ -131,6 +131,7 @@ def closing_page(wanted_year: str | None, wanted_class: str | None) -> Any:
             "decided": qp.decisions(j.db, year),
             "decisions": DECISIONS,
             "targets": targets,
+            "target_names": dict(targets),
         }
 
     return page
@@ -192,6 +193,31 @@ def _promote(j: Journal, user: User, f: Fields) -> None:
     )
 
 
+def _promote_row(request: Request, data: dict[str, Any], page: Any) -> Template:
+    """htmx: record one decision and give back that student's row (422 with the refusal)."""
+    j, user, f = journal_of(request), user_of(request), Fields(data)
+    error = ""
+    with reading(j):
+        try:
+            _promote(j, user, f)
+        except NotFound:
+            raise
+        except JournalError as e:
+            if e.code == "permission_denied":
+                raise
+            error = e.message_ru
+        context = page(j, user)
+    row = next((s for s in context["students"] if s.student.person == f.raw("student")), None)
+    if row is None:
+        raise NotFound(error or "Такого ученика в классе нет.")
+    n = f.raw("n") if f.raw("n").isdigit() else "0"
+    return Template(
+        "admin/decision_row.html",
+        context={"user": user, **context, "s": row, "n": n, "row_error": error},
+        status_code=422 if error else 200,
+    )
+
+
 def _close_year(j: Journal, user: User, f: Fields) -> None:
     if not f.flag("confirm"):
         raise RuleViolation("Подтвердите закрытие года: после него записи за год не вносятся.")
@@ -248,6 +274,8 @@ class ScheduleController(Controller):
     def promote(self, request: Request, data: FormData) -> Response[Any]:
         f = Fields(data)
         year, class_ = f.raw("year"), f.raw("class")
+        if request.headers.get("hx-request") == "true":
+            return _promote_row(request, data, closing_page(year, class_))
         return act(
             request,
             data,
