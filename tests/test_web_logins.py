@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from test_web_admin import _post, _refused
 
 from ejournal.model.commands import control, teaching
+from ejournal.queries.admin_control import invalidated
 
 if TYPE_CHECKING:
     from web_fixture import Web
@@ -209,6 +210,9 @@ def test_a_compromise_invalidates_locks_and_ends_sessions(web: Web) -> None:
     detail = web.client.get(r.headers["location"]).text
     assert "<del>Иванов Артём, 2026-11-16: 5 (У)</del>" in detail
     assert "<del>Математика, 2026-11-16: Дроби</del>" in detail
+    assert "Недействительных записей: <strong>2</strong>." in detail
+    rows, total = invalidated(web.sch.j.db, i.math_teacher, limit=1)
+    assert len(rows) == 1 and total == 2 and rows[0].kind == "урок"  # the first made
     assert "вход заблокирован" in detail and "Выдать новые данные" in detail
     assert "пароль записан на доске" in web.client.get("/admin/security").text
     web.client.cookies.clear()

@@ -155,15 +155,20 @@ _INVALID = (
 )
 
 
-def invalidated(db: sqlite3.Connection, person_id: str) -> tuple[Invalidated, ...]:
-    """Every record made by a person that a compromise invalidated, in the order made."""
-    found = [
-        Invalidated(kind, at or "", ref or "", text or "")
-        for kind, sql in _INVALID
-        for at, ref, text in db.execute(sql, (person_id,))
-    ]
+def invalidated(
+    db: sqlite3.Connection, person_id: str, limit: int = 500
+) -> tuple[tuple[Invalidated, ...], int]:
+    """The records made by a person that a compromise invalidated, in the order made: the
+    first ``limit`` of them, and how many there are in all (a stolen password can have been
+    used for thousands of entries; the page shows the start and the count)."""
+    found: list[Invalidated] = []
+    total = 0
+    for kind, sql in _INVALID:
+        total += db.execute(f"SELECT count(*) FROM ({sql})", (person_id,)).fetchone()[0]
+        rows = db.execute(f"{sql} ORDER BY 1, 2 LIMIT ?", (person_id, limit))
+        found.extend(Invalidated(kind, at or "", ref or "", text or "") for at, ref, text in rows)
     found.sort(key=lambda r: (r.at, r.ref))
-    return tuple(found)
+    return tuple(found[:limit]), total
 
 
 def who(db: sqlite3.Connection, person_id: str) -> Person:

@@ -69,10 +69,12 @@ def detail_page(person: str) -> Any:
     def page(j: Journal, user: User) -> dict[str, Any]:
         if not qp.is_registered(j.db, person):
             raise NotFound("Такой человек не зарегистрирован.")
+        rows, total = qc.invalidated(j.db, person)
         return {
             "person": person_named(j.db, person),
             "compromises": [c for c in qc.compromises(j.db) if c.person.person == person],
-            "rows": qc.invalidated(j.db, person),
+            "rows": rows,
+            "total": total,
             "locked": qc.is_locked(j.db, person),
         }
 
