@@ -4,6 +4,7 @@ teachers about their journals (R-CTL-2)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -36,6 +37,19 @@ from .admin_forms import (
 from .slips import Slip, slips_page
 
 
+def local_time(j: Journal) -> Any:
+    """A filter-like function: a log time (UTC) as the school's local «ДД.ММ.ГГГГ ЧЧ:ММ»."""
+    zone = j.now().tzinfo
+
+    def show(utc: str) -> str:
+        try:
+            return datetime.fromisoformat(utc).astimezone(zone).strftime("%d.%m.%Y %H:%M")
+        except ValueError:
+            return utc
+
+    return show
+
+
 def _auth(request: Request) -> AuthStore:
     return request.app.state.auth  # type: ignore[no-any-return]
 
@@ -60,6 +74,7 @@ def security_page(query: str, chosen: str) -> Any:
             "found": qp.register(j.db, j.today(), query, limit=50) if query else (),
             "person": person_named(j.db, chosen) if known else None,
             "compromises": qc.compromises(j.db),
+            "local": local_time(j),
         }
 
     return page
@@ -76,6 +91,7 @@ def detail_page(person: str) -> Any:
             "rows": rows,
             "total": total,
             "locked": qc.is_locked(j.db, person),
+            "local": local_time(j),
         }
 
     return page
