@@ -743,3 +743,12 @@ def test_a_promotion_decision_through_htmx_gives_back_the_row(web: Web) -> None:
     assert bad.status_code == 422 and "из списка" in bad.text and 'role="alert"' in bad.text
     assert bad.text.lstrip().startswith('<tr id="decision-3">')
     assert web.sch.size == before
+
+
+def test_the_administration_reaches_every_journal_from_the_lists(web: Web) -> None:
+    """Issue #4 item 5: the deputy head reads all journals; the lists link to them."""
+    i = web.sch.ids
+    web.sign_in("deputy")
+    assert f'href="/journal/{i.math_5b}"' in web.client.get("/admin/courses").text
+    assert f'href="/class/{i.c10a}"' in web.client.get("/admin/classes").text
+    assert web.client.get(f"/journal/{i.math_5b}").status_code == 303  # to its current period

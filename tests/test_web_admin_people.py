@@ -288,3 +288,30 @@ def test_roles_page_is_the_administrators_only(web: Web) -> None:
         assert r.status_code == 403
         assert web.sch.size == before
         web.client.cookies.clear()
+
+
+def test_change_of_personal_data_with_its_reason(web: Web) -> None:
+    """R-SEC-4: a change of personal data is recorded with its reason."""
+    i = web.sch.ids
+    csrf = web.sign_in("secretary")
+    url = f"/admin/people/{i.parent_5a}"
+    page = web.client.get(url).text
+    assert "Иванова Марина Сергеевна" in page and "родитель" in page
+    r = _post(web, csrf, url, last_name="Сосновская", reason="свидетельство о браке")
+    assert r.status_code == 303, r.text
+    assert web.sch.one("SELECT last_name FROM persons WHERE person = ?", i.parent_5a) == (
+        "Сосновская",
+    )
+    for data, message in [
+        ({"last_name": "Сосновская2", "reason": "ошибка"}, "без цифр"),
+        ({"reason": "ошибка"}, "Изменение пусто"),
+        ({"first_name": "Мария", "reason": ""}, "заполните"),
+        ({"birth_date": "1.1.1990", "reason": "ошибка"}, "ГГГГ-ММ-ДД"),
+        ({"first_name": "М" * 61, "reason": "ошибка"}, "не длиннее 60"),
+    ]:
+        _refused(web, csrf, url, data, message)
+    assert web.client.get("/admin/people/p-none").status_code == 404
+    before = web.sch.size
+    r = _post(web, csrf, "/admin/people/p-none", first_name="Мария", reason="ошибка")
+    assert r.status_code == 404 and "не зарегистрирован" in r.text
+    assert web.sch.size == before

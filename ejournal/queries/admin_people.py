@@ -111,6 +111,34 @@ def register(
     return tuple(found[:limit])
 
 
+def person_row(db: sqlite3.Connection, person_id: str, on: str) -> PersonRow | None:
+    """One person with the roles and classes on ``on``; None if not registered."""
+    row = db.execute(
+        "SELECT last_name, first_name, middle_name, coalesce(birth_date, '') FROM persons "
+        "WHERE person = ?",
+        (person_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    roles = db.execute(
+        "SELECT DISTINCT role FROM roles WHERE person = ? AND start <= ? "
+        "AND (end IS NULL OR end >= ?) ORDER BY role",
+        (person_id, on, on),
+    ).fetchall()
+    classes = db.execute(
+        "SELECT g.name FROM memberships m JOIN groups g ON g.grp = m.grp WHERE m.student = ? "
+        "AND g.kind = 'class' AND m.start <= ? AND (m.end IS NULL OR m.end >= ?) ORDER BY g.name",
+        (person_id, on, on),
+    ).fetchall()
+    last, first, middle, born = row
+    return PersonRow(
+        Person(person_id, last or "", first or "", middle or ""),
+        born,
+        tuple(r[0] for r in roles),
+        tuple(r[0] for r in classes),
+    )
+
+
 def roles_of_person(db: sqlite3.Connection, person: str) -> tuple[RoleRow, ...]:
     """Every role a person has held or holds, the latest first."""
     rows = db.execute(

@@ -8,12 +8,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
 from litestar.response import Template
 
 from ejournal.journal import Journal
 from ejournal.model.access import ROLES
 from ejournal.model.commands import people
-from ejournal.model.errors import RuleViolation
+from ejournal.model import events as ev
+from ejournal.model.errors import NotFound, RuleViolation
 from ejournal.queries import admin_people as qp
 from ejournal.queries import admin_structure as q
 from ejournal.queries.people import person as person_named
@@ -83,6 +85,35 @@ def roles_page(query: str, chosen_person: str) -> Any:
         }
 
     return page
+
+
+def person_page(person: str) -> Any:
+    def page(j: Journal, user: User) -> dict[str, Any]:
+        row = qp.person_row(j.db, person, j.today())
+        if row is None:
+            raise NotFound("Такой человек не зарегистрирован.")
+        return {"row": row, "roles_ru": ROLES}
+
+    return page
+
+
+def _update(person: str) -> Any:
+    def action(j: Journal, user: User, f: Fields) -> None:
+        # R-SEC-4: only the fields that change, with the reason of the change.
+        people.update_person(
+            j,
+            user.person,
+            ev.PersonUpdated(
+                person=person,
+                last_name=f.text("last_name", "Фамилия", limit=60, required=False),
+                first_name=f.text("first_name", "Имя", limit=60, required=False),
+                middle_name=f.text("middle_name", "Отчество", limit=60, required=False),
+                birth_date=f.day("birth_date", "Дата рождения") if f.raw("birth_date") else "",
+                reason=f.text("reason", "Основание изменения", limit=200),
+            ),
+        )
+
+    return action
 
 
 def _register(j: Journal, user: User, f: Fields) -> None:
@@ -196,6 +227,22 @@ class PeopleController(Controller):
             page=people_page(""),
             action=_register,
             back=_url("/admin/people", q=last),
+        )
+
+    @get("/admin/people/{person:str}", opt={"roles": PEOPLE}, sync_to_thread=True)
+    def person(self, request: Request, person: FromPath[str]) -> Template:
+        return render(request, "admin/person.html", person_page(person))
+
+    @post("/admin/people/{person:str}", opt={"roles": PEOPLE}, sync_to_thread=True)
+    def update(self, request: Request, person: FromPath[str], data: FormData) -> Response[Any]:
+        return act(
+            request,
+            data,
+            form="update",
+            template="admin/person.html",
+            page=person_page(person),
+            action=_update(person),
+            back=f"/admin/people/{person}",
         )
 
     @get("/admin/students", opt={"roles": PEOPLE}, sync_to_thread=True)

@@ -58,6 +58,19 @@ def register_person(
 
 def update_person(j: Journal, actor: str, event: ev.PersonUpdated) -> None:
     """R-SEC-4: a change of personal data, with its reason."""
+    for value, what in (
+        (event.last_name, "Фамилия"),
+        (event.first_name, "Имя"),
+        (event.middle_name, "Отчество"),
+    ):
+        if value and _name(value, what) != value:
+            raise RuleViolation(f"{what}: лишние пробелы.")
+    if event.birth_date:
+        _iso(event.birth_date, "Дата рождения")
+    if not (event.last_name or event.first_name or event.middle_name or event.birth_date):
+        raise RuleViolation("Изменение пусто: укажите, что меняется.")
+    if not event.reason.strip() or len(event.reason) > 200:
+        raise RuleViolation("Укажите основание изменения (до 200 знаков).")
     with j.command():
         access.require(j.db, actor, "people.edit", j.today())
         _require_person(j, event.person)
