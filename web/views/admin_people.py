@@ -12,9 +12,9 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from ejournal.journal import Journal
+from ejournal.model import events as ev
 from ejournal.model.access import ROLES
 from ejournal.model.commands import people
-from ejournal.model import events as ev
 from ejournal.model.errors import NotFound, RuleViolation
 from ejournal.queries import admin_people as qp
 from ejournal.queries import admin_structure as q
