@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from test_web_admin import _post, _refused
 
-from ejournal.model.commands import control, teaching
+from ejournal.model.commands import control, people, teaching
 from ejournal.queries.admin_control import invalidated
 
 if TYPE_CHECKING:
@@ -317,3 +317,22 @@ def test_bad_remarks_are_refused(web: Web) -> None:
     csrf = web.sign_in("admin")
     assert _post(web, csrf, "/admin/remarks", **good).status_code == 403
     assert web.sch.size == before
+
+
+def test_issue_all_skips_a_family_it_cannot_issue_to_and_serves_the_others(web: Web) -> None:
+    i = web.sch.ids
+    csrf = _sign_in_class_teacher_of_10a(web)
+    # The second student's parent is also a teacher: staff logins are the administrator's.
+    people.grant_role(
+        web.sch.j,
+        i.secretary,
+        person=i.history_teacher,
+        role="parent",
+        start="2026-08-01",
+        scope=i.students_10a[1],
+    )
+    r = _post(web, csrf, f"/class/{i.c10a}/logins", student="all")
+    assert r.status_code == 200, r.text
+    assert r.text.count('class="slip"') == 1 and "Не выданы" in r.text
+    assert "Алексеева Софья Павловна: Логины сотрудникам выдаёт администратор" in r.text
+    assert web.auth.accounts([i.students_10a[1]]) == {}

@@ -81,7 +81,7 @@ class LoginsController(Controller):
         with reading(j):
             _require_keeper(j, user, class_id)
             try:
-                families = self._issue(j, auth, user, class_id, wanted)
+                families, skipped = self._issue(j, auth, user, class_id, wanted)
             except NotFound:
                 raise
             except JournalError as e:
@@ -94,16 +94,19 @@ class LoginsController(Controller):
                     status_code=422,
                 )
         title = f"Логины класса {families[0].class_name}" if families else "Логины"
-        return slips_page(request, title, [_slip(f) for f in families], f"/class/{class_id}/logins")
+        slips = [_slip(f) for f in families]
+        return slips_page(request, title, slips, f"/class/{class_id}/logins", skipped=skipped)
 
     @staticmethod
     def _issue(
         j: Journal, auth: AuthStore, user: User, class_id: str, wanted: str
-    ) -> list[FamilySlip]:
+    ) -> tuple[list[FamilySlip], list[str]]:
+        """The slips, and what was skipped (in «all» mode a family that cannot be issued to,
+        e.g. a parent who is also staff, does not stop the others)."""
         if not wanted:
             raise RuleViolation("Выберите семью, которой выдать логины.")
         if wanted != ALL:
-            return [issue_family(j, auth, user.person, class_id, wanted)]
+            return [issue_family(j, auth, user.person, class_id, wanted)], []
         students = class_students(j.db, class_id, j.today())
         people = [s.student.person for s in students] + [
             p.person for s in students for p in s.parents
@@ -119,7 +122,14 @@ class LoginsController(Controller):
             raise RuleViolation(
                 "У всех семей класса логины уже есть; сбросить пароли можно по одной семье."
             )
-        return [
-            issue_family(j, auth, user.person, class_id, s.student.person, only_new=True)
-            for s in waiting
-        ]
+        slips, skipped = [], []
+        for s in waiting:
+            try:
+                slips.append(
+                    issue_family(j, auth, user.person, class_id, s.student.person, only_new=True)
+                )
+            except JournalError as e:
+                skipped.append(f"{s.student.full_name}: {e.message_ru}")
+        if not slips:
+            raise RuleViolation(" ".join(skipped))
+        return slips, skipped

@@ -25,7 +25,9 @@ def sign_in_address(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/login"
 
 
-def slips_page(request: Request, title: str, slips: list[Slip], back: str) -> Template:
+def slips_page(
+    request: Request, title: str, slips: list[Slip], back: str, skipped: list[str] | None = None
+) -> Template:
     return Template(
         "admin/slips.html",
         context={
@@ -34,6 +36,7 @@ def slips_page(request: Request, title: str, slips: list[Slip], back: str) -> Te
             "slips": slips,
             "back": back,
             "address": sign_in_address(request),
+            "skipped": skipped or [],
         },
         headers=NO_STORE,
     )
