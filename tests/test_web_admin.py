@@ -455,9 +455,12 @@ def test_create_a_course_and_change_its_teacher(web: Web) -> None:
     assert web.sch.one("SELECT teacher FROM courses WHERE course = ?", course) == (
         i.russian_teacher,
     )
-    page = web.client.get("/admin/courses").text
+    page = web.client.get(f"/admin/courses?year={YEAR}&group={i.c5b}").text
     assert "Учитель курса сменён" not in page  # no done= on a plain visit
-    assert "Русский язык" in page and "5Б" in page
+    assert f'href="/journal/{course}"' in page and "Новикова Татьяна Андреевна" in page
+    assert f'href="/journal/{i.math_5a}"' not in page  # one class at a time
+    five_a = web.client.get(f"/admin/courses?group={i.c5a}").text
+    assert f'href="/journal/{i.english_5a_g1}"' in five_a  # with its subgroups' courses
 
 
 @pytest.mark.parametrize(
@@ -749,6 +752,6 @@ def test_the_administration_reaches_every_journal_from_the_lists(web: Web) -> No
     """Issue #4 item 5: the deputy head reads all journals; the lists link to them."""
     i = web.sch.ids
     web.sign_in("deputy")
-    assert f'href="/journal/{i.math_5b}"' in web.client.get("/admin/courses").text
+    assert f'href="/journal/{i.math_5b}"' in web.client.get(f"/admin/courses?group={i.c5b}").text
     assert f'href="/class/{i.c10a}"' in web.client.get("/admin/classes").text
     assert web.client.get(f"/journal/{i.math_5b}").status_code == 303  # to its current period

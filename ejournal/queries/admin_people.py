@@ -72,43 +72,66 @@ def _held(db: sqlite3.Connection, on: str) -> dict[str, set[str]]:
     return found
 
 
-def _classes_on(db: sqlite3.Connection, on: str) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for student, name in db.execute(
-        "SELECT m.student, g.name FROM memberships m JOIN groups g ON g.grp = m.grp "
-        "WHERE g.kind = 'class' AND m.start <= ? AND (m.end IS NULL OR m.end >= ?)",
-        (on, on),
-    ):
-        found.setdefault(student, []).append(name)
-    return found
-
-
 def register(
     db: sqlite3.Connection, on: str, query: str = "", limit: int = 200
 ) -> tuple[PersonRow, ...]:
     """People whose surname (or name) starts with ``query``, alphabetically, at most ``limit``;
     with their roles and classes on ``on``."""
     key = russian_key(query.strip())
-    held, classes = _held(db, on), _classes_on(db, on)
-    rows = db.execute(
-        "SELECT person, last_name, first_name, middle_name, coalesce(birth_date, '') FROM persons"
-    ).fetchall()
-    found = []
-    for person, last, first, middle, born in rows:
-        if key and not (
-            russian_key(last or "").startswith(key) or russian_key(first or "").startswith(key)
-        ):
-            continue
-        found.append(
-            PersonRow(
-                Person(person, last or "", first or "", middle or ""),
-                born,
-                tuple(sorted(held.get(person, ()))),
-                tuple(sorted(classes.get(person, ()))),
-            )
+    people = [
+        Person(person, last or "", first or "", middle or "")
+        for person, last, first, middle in db.execute(
+            "SELECT person, last_name, first_name, middle_name FROM persons"
         )
-    found.sort(key=lambda r: alphabetical(r.person))
-    return tuple(found[:limit])
+    ]
+    if key:
+        # SQLite's lower() knows only ASCII: Russian names are matched here.
+        people = [
+            p
+            for p in people
+            if russian_key(p.last_name).startswith(key) or russian_key(p.first_name).startswith(key)
+        ]
+    people.sort(key=alphabetical)
+    shown = people[:limit]
+    ids = [p.person for p in shown]
+    roles: dict[str, set[str]] = {}
+    classes: dict[str, list[str]] = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        marks = ",".join("?" * len(part))
+        for person, role in db.execute(
+            f"SELECT person, role FROM roles WHERE person IN ({marks}) AND start <= ? "
+            "AND (end IS NULL OR end >= ?)",
+            (*part, on, on),
+        ):
+            roles.setdefault(person, set()).add(role)
+        for person, name in db.execute(
+            "SELECT m.student, g.name FROM memberships m JOIN groups g ON g.grp = m.grp "
+            f"WHERE m.student IN ({marks}) AND g.kind = 'class' AND m.start <= ? "
+            "AND (m.end IS NULL OR m.end >= ?)",
+            (*part, on, on),
+        ):
+            classes.setdefault(person, []).append(name)
+    births = (
+        dict(
+            db.execute(
+                f"SELECT person, coalesce(birth_date, '') FROM persons WHERE person IN "
+                f"({','.join('?' * len(ids))})",
+                ids,
+            ).fetchall()
+        )
+        if ids
+        else {}
+    )
+    return tuple(
+        PersonRow(
+            p,
+            births.get(p.person, ""),
+            tuple(sorted(roles.get(p.person, ()))),
+            tuple(sorted(classes.get(p.person, ()))),
+        )
+        for p in shown
+    )
 
 
 def person_row(db: sqlite3.Connection, person_id: str, on: str) -> PersonRow | None:
@@ -182,7 +205,14 @@ def class_students(db: sqlite3.Connection, class_id: str, on: str) -> tuple[Stud
     ids = [r[0] for r in rows]
     names = persons(db, ids)
     parents = guardians(db, ids, on)
-    held = _held(db, on)
+    users = {
+        r[0]
+        for r in db.execute(
+            "SELECT person FROM roles WHERE role = 'student' AND start <= ? "
+            f"AND (end IS NULL OR end >= ?) AND person IN ({','.join('?' * len(ids))})",
+            (on, on, *ids),
+        )
+    }
     found = [
         StudentRow(
             names.get(s, Person(s, "", "", "")),
@@ -190,7 +220,7 @@ def class_students(db: sqlite3.Connection, class_id: str, on: str) -> tuple[Stud
             name,
             start,
             bool(plan),
-            "student" in held.get(s, ()),
+            s in users,
             tuple(parents.get(s, ())),
         )
         for s, grp, name, start, plan in rows
@@ -200,16 +230,39 @@ def class_students(db: sqlite3.Connection, class_id: str, on: str) -> tuple[Stud
 
 
 def unplaced_students(db: sqlite3.Connection, year_id: str) -> tuple[Person, ...]:
-    """Registered people with no role who are in no class of ``year_id``: whom admission
-    usually picks from (newcomers, or last year's students before promotion)."""
-    rows = db.execute(
-        "SELECT person FROM persons p WHERE NOT EXISTS (SELECT 1 FROM roles r WHERE "
-        "r.person = p.person AND r.role != 'student') AND NOT EXISTS (SELECT 1 FROM memberships "
-        "m JOIN groups g ON g.grp = m.grp WHERE m.student = p.person AND g.kind = 'class' "
-        "AND g.year = ? AND m.end IS NULL)",
+    """Whom admission to a class of ``year_id`` picks from: people with no role but «student»
+    who are in no class of that year and either were never in a class (newcomers) or were in a
+    class of the year before and did not graduate (last year's students before promotion)."""
+    previous = db.execute(
+        "SELECT year FROM years WHERE start < (SELECT start FROM years WHERE year = ?) "
+        "ORDER BY start DESC LIMIT 1",
         (year_id,),
-    ).fetchall()
-    return tuple(sorted(persons(db, [r[0] for r in rows]).values(), key=alphabetical))
+    ).fetchone()
+
+    def students_of(year: str) -> set[str]:
+        return {
+            r[0]
+            for r in db.execute(
+                "SELECT m.student FROM memberships m JOIN groups g ON g.grp = m.grp "
+                "WHERE g.kind = 'class' AND g.year = ?",
+                (year,),
+            )
+        }
+
+    staff_or_family = {r[0] for r in db.execute("SELECT person FROM roles WHERE role != 'student'")}
+    ever = {r[0] for r in db.execute("SELECT student FROM memberships")}
+    graduated = {
+        r[0] for r in db.execute("SELECT student FROM promotions WHERE decision = 'graduated'")
+    }
+    this_year, last_year = students_of(year_id), students_of(previous[0]) if previous else set()
+    wanted = [
+        p
+        for (p,) in db.execute("SELECT person FROM persons")
+        if p not in staff_or_family
+        and p not in this_year
+        and (p not in ever or (p in last_year and p not in graduated))
+    ]
+    return tuple(sorted(persons(db, wanted).values(), key=alphabetical))
 
 
 def staff(db: sqlite3.Connection, on: str) -> tuple[PersonRow, ...]:

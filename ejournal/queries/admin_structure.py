@@ -156,28 +156,32 @@ def holidays(db: sqlite3.Connection, year_id: str) -> tuple[Holiday, ...]:
 def groups(db: sqlite3.Connection, year_id: str, on: str) -> tuple[GroupRow, ...]:
     """Classes (by grade and letter), then subgroups and groups of a year, with their class
     teacher and the number of students in them on ``on``."""
-    parts: dict[str, list[str]] = {}
-    for grp, name in db.execute(
-        "SELECT gc.grp, c.name FROM group_classes gc JOIN groups c ON c.grp = gc.class "
-        "JOIN groups g ON g.grp = gc.grp WHERE g.year = ? AND g.kind != 'class' "
-        "ORDER BY c.grade, c.letter",
-        (year_id,),
-    ):
-        parts.setdefault(grp, []).append(name)
-    counts = dict(
-        db.execute(
-            "SELECT m.grp, count(DISTINCT m.student) FROM memberships m JOIN groups g "
-            "ON g.grp = m.grp WHERE g.year = ? AND m.start <= ? AND (m.end IS NULL OR m.end >= ?) "
-            "GROUP BY m.grp",
-            (year_id, on, on),
-        ).fetchall()
-    )
-    teachers = class_teachers(db, year_id, on)
     rows = db.execute(
         "SELECT grp, kind, year, coalesce(grade, 0), name FROM groups WHERE year = ? "
         "ORDER BY kind != 'class', grade, letter, name",
         (year_id,),
-    )
+    ).fetchall()
+    ids = [r[0] for r in rows]
+    marks = ",".join("?" * len(ids))
+    parts: dict[str, list[str]] = {}
+    counts: dict[str, int] = {}
+    if ids:
+        # By the year's group ids: the indexes on group_classes and memberships (grp, start).
+        for grp, name in db.execute(
+            "SELECT gc.grp, c.name FROM group_classes gc JOIN groups c ON c.grp = gc.class "
+            f"WHERE gc.grp IN ({marks}) AND gc.grp != gc.class ORDER BY c.grade, c.letter",
+            ids,
+        ):
+            parts.setdefault(grp, []).append(name)
+        counts = dict(
+            db.execute(
+                "SELECT grp, count(DISTINCT student) FROM memberships "
+                f"WHERE grp IN ({marks}) AND start <= ? AND (end IS NULL OR end >= ?) "
+                "GROUP BY grp",
+                (*ids, on, on),
+            ).fetchall()
+        )
+    teachers = class_teachers(db, year_id, on)
     return tuple(
         GroupRow(
             grp,
@@ -225,14 +229,18 @@ def curriculum(db: sqlite3.Connection, year_id: str) -> tuple[Hours, ...]:
     return tuple(Hours(*row) for row in rows)
 
 
-def courses(db: sqlite3.Connection, year_id: str) -> tuple[CourseRow, ...]:
-    """The courses of a year by class or group, then subject (R-STR-4)."""
+def courses(
+    db: sqlite3.Connection, year_id: str, groups: list[str] | None = None
+) -> tuple[CourseRow, ...]:
+    """The courses of a year (of these classes and groups only, if given) by class or group,
+    then subject (R-STR-4)."""
+    only = f"AND c.grp IN ({','.join('?' * len(groups))}) " if groups else ""
     rows = db.execute(
         "SELECT c.course, c.year, coalesce(s.name, ''), c.grp, coalesce(g.name, ''), c.teacher, "
         "c.start, c.end, coalesce(c.grading, '') FROM courses c "
         "LEFT JOIN subjects s ON s.subject = c.subject LEFT JOIN groups g ON g.grp = c.grp "
-        "WHERE c.year = ? ORDER BY g.kind != 'class', g.grade, g.letter, g.name, s.name",
-        (year_id,),
+        f"WHERE c.year = ? {only}ORDER BY g.kind != 'class', g.grade, g.letter, g.name, s.name",
+        (year_id, *(groups or [])),
     ).fetchall()
     names = persons(db, [r[5] for r in rows])
     return tuple(
@@ -276,10 +284,10 @@ def class_courses(db: sqlite3.Connection, class_id: str) -> tuple[CourseRow, ...
     row = db.execute("SELECT year FROM groups WHERE grp = ?", (class_id,)).fetchone()
     if row is None:
         return ()
-    inside = {
+    inside = [
         g for (g,) in db.execute("SELECT grp FROM group_classes WHERE class = ?", (class_id,))
-    }
-    return tuple(c for c in courses(db, row[0]) if c.group in inside)
+    ]
+    return courses(db, row[0], inside) if inside else ()
 
 
 def school_settings(db: sqlite3.Connection) -> SchoolSettings:

@@ -39,7 +39,8 @@ def people_page(query: str) -> Any:
     def page(j: Journal, user: User) -> dict[str, Any]:
         return {
             "q": query,
-            "found": qp.register(j.db, j.today(), query, limit=100),
+            # The register of a school is thousands of people: a search, not a list.
+            "found": qp.register(j.db, j.today(), query, limit=100) if query else (),
             "sexes": SEXES,
             "roles_ru": ROLES,
             "may_grant": bool(user.roles & ROLE_GRANTERS),
@@ -63,7 +64,9 @@ def students_page(wanted_year: str | None, wanted_class: str | None) -> Any:
             "students": students,
             "student_options": [(s.student.person, s.student.full_name) for s in students],
             "others": [(c, n) for c, n in classes if c != class_],
-            "newcomers": [(p.person, p.full_name) for p in qp.unplaced_students(j.db, year)],
+            "newcomers": [(p.person, p.full_name) for p in qp.unplaced_students(j.db, year)]
+            if class_
+            else [],
             "leaving": LEAVING,
             "sexes": SEXES,
             "today": j.today(),

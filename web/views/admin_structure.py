@@ -93,11 +93,18 @@ def subjects_page(wanted: str | None) -> Any:
     return page
 
 
-def courses_page(wanted: str | None) -> Any:
+def courses_page(wanted: str | None, wanted_group: str | None = None) -> Any:
     def page(j: Journal, user: User) -> dict[str, Any]:
         year = selected_year(j, wanted)
-        courses = q.courses(j.db, year)
+        groups = q.groups(j.db, year, j.today())
+        group = chosen(wanted_group, [g.group for g in groups], groups[0].group if groups else "")
+        # One class (with its subgroups and groups) at a time: a school has hundreds of courses.
+        shown = q.class_courses(j.db, group) if group else ()
+        is_class = any(g.group == group and g.kind == "class" for g in groups)
+        courses = shown if is_class else q.courses(j.db, year, [group]) if group else ()
         return {
+            "group": group,
+            "group_name": next((g.name for g in groups if g.group == group), ""),
             "years": q.years(j.db),
             "year": q.year(j.db, year),
             "courses": courses,
@@ -106,7 +113,7 @@ def courses_page(wanted: str | None) -> Any:
                 for c in courses
             ],
             "subjects": [(s.subject, s.name) for s in q.subjects(j.db)],
-            "groups": [(g.group, g.name) for g in q.groups(j.db, year, j.today())],
+            "groups": [(g.group, g.name) for g in groups],
             "teachers": [(t.person, t.full_name) for t in q.teachers(j.db, j.today())],
             "gradings": GRADINGS,
             "grading_ru": q.GRADING_RU,
@@ -337,7 +344,8 @@ class StructureController(Controller):
 
     @get("/admin/courses", sync_to_thread=True)
     def courses(self, request: Request) -> Template:
-        page = courses_page(request.query_params.get("year"))
+        p = request.query_params
+        page = courses_page(p.get("year"), p.get("group"))
         return render(request, "admin/courses.html", page)
 
     @post("/admin/courses", sync_to_thread=True)
@@ -350,13 +358,14 @@ class StructureController(Controller):
 
     @staticmethod
     def _courses(request: Request, data: dict[str, Any], form: str, action: Any) -> Response[Any]:
-        year = Fields(data).raw("year")
+        f = Fields(data)
+        year, group = f.raw("year"), f.raw("shown") or f.raw("group")
         return act(
             request,
             data,
             form=form,
             template="admin/courses.html",
-            page=courses_page(year),
+            page=courses_page(year, group),
             action=action,
-            back=_url("/admin/courses", year=year),
+            back=_url("/admin/courses", year=year, group=group),
         )
