@@ -187,6 +187,9 @@ SCOPED_REFUSALS = {
     ("teacher", "POST", "/class/{class_id:str}/reason"),
     ("class_teacher", "POST", "/lesson/{lesson:str}"),
     ("class_teacher", "POST", "/lesson/{lesson:str}/comment"),
+    # R-SEC-2: only the class teacher of 5А (or the administrator) issues its families' logins.
+    ("teacher", "GET", "/class/{class_id:str}/logins"),
+    ("teacher", "POST", "/class/{class_id:str}/logins"),
 }
 
 
@@ -207,6 +210,7 @@ def test_every_route_answers_each_role_as_declared(web: Web, role: str) -> None:
         "lesson": lesson,
         "class_id": i.c5a,
         "file_path": "app.css",
+        "person": i.math_teacher,
     }
     for path, method, declared in _routes(web):
         if path == "/logout":

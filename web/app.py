@@ -29,12 +29,21 @@ from .security import (
     role_guard,
 )
 from .views.account import AccountController
+from .views.admin import AdminController
+from .views.admin_people import PeopleController
+from .views.admin_schedule import ScheduleController
+from .views.admin_security import SecurityController
+from .views.admin_structure import StructureController
 from .views.classes import ClassController
 from .views.home import HomeController
 from .views.lesson import LessonController
+from .views.logins import LoginsController
 from .views.teacher import TeacherController
 
 HERE = Path(__file__).parent
+# Administration (issue #4 item 5) and the class teacher's logins (item 4).
+ADMIN_CONTROLLERS = (AdminController, StructureController, ScheduleController, PeopleController,
+                     SecurityController, LoginsController)  # fmt: skip
 log = logging.getLogger("ejournal.web")
 
 
@@ -139,6 +148,7 @@ def create_app(
             TeacherController,
             LessonController,
             ClassController,
+            *ADMIN_CONTROLLERS,
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],

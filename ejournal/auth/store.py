@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 CREATE INDEX IF NOT EXISTS sessions_person ON sessions (person);
 """
+# A hash no password matches: the account of a person whose credentials were reported
+# compromised (R-SEC-3) until new ones are issued.
+LOCKED = "!locked"
 
 
 class AuthError(Exception):
@@ -72,6 +75,17 @@ class Session:
     csrf: str
     expires: float
     must_change: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """What the pages may know of an account: never its hash."""
+
+    person: str
+    login: str
+    must_change: bool  # holds an issued password not yet changed
+    issued_used: bool  # …and has signed in with it once
+    locked: bool  # reported compromised, awaiting new credentials
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +121,11 @@ class AuthStore:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(accounts)")}
+        if "issued_used" not in columns:  # auth stores made before one-time passwords
+            self._db.execute(
+                "ALTER TABLE accounts ADD COLUMN issued_used INTEGER NOT NULL DEFAULT 0"
+            )
         path.chmod(0o600)
 
     @classmethod
@@ -134,7 +153,7 @@ class AuthStore:
                 "INSERT INTO accounts (person, login, hash, must_change, changed_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (person) DO UPDATE SET login = excluded.login, "
                 "hash = excluded.hash, must_change = excluded.must_change, "
-                "changed_at = excluded.changed_at",
+                "changed_at = excluded.changed_at, issued_used = 0",
                 (person, login, hashed, int(must_change), self.clock()),
             )
             self._db.execute("DELETE FROM sessions WHERE person = ?", (person,))
@@ -161,6 +180,37 @@ class AuthStore:
         self.set_password(person, login, password, must_change=True)
         return password
 
+    def lock(self, person: str) -> None:
+        """Make a person's password unusable and end their sessions (R-SEC-3: reported
+        compromised); issuing a new password unlocks the account."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE accounts SET hash = ?, must_change = 0, changed_at = ? WHERE person = ?",
+                (LOCKED, self.clock(), person),
+            )
+            self._db.execute("DELETE FROM sessions WHERE person = ?", (person,))
+
+    def accounts(self, persons: list[str]) -> dict[str, Account]:
+        """The accounts of these people (those without one are left out)."""
+        found: dict[str, Account] = {}
+        for start in range(0, len(persons), 500):
+            part = persons[start : start + 500]
+            for person, login, hashed, must_change, used in self._db.execute(
+                "SELECT person, login, hash, must_change, issued_used FROM accounts "
+                f"WHERE person IN ({','.join('?' * len(part))})",
+                part,
+            ):
+                found[person] = Account(
+                    person, login, bool(must_change), bool(used), hashed == LOCKED
+                )
+        return found
+
+    def login_taken(self, login: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM accounts WHERE login = ?", (normalise_login(login),)
+        ).fetchone()
+        return row is not None
+
     def login_of(self, person: str) -> str | None:
         row = self._db.execute("SELECT login FROM accounts WHERE person = ?", (person,)).fetchone()
         return row[0] if row else None
@@ -176,7 +226,8 @@ class AuthStore:
         keys = [f"login:{login}"] + ([f"addr:{address}"] if address else [])
         self._check_throttle(keys)
         row = self._db.execute(
-            "SELECT person, hash FROM accounts WHERE login = ?", (login,)
+            "SELECT person, hash, must_change, issued_used FROM accounts WHERE login = ?",
+            (login,),
         ).fetchone()
         ok = False
         if row and len(password) <= MAX_PASSWORD:
@@ -190,10 +241,18 @@ class AuthStore:
         if not ok:
             self._fail(keys)
             raise LoginRefused("Неверный логин или пароль.")
+        if row[2] and row[3]:
+            # R-SEC-2: an issued password signs in once; that session must change it.
+            raise LoginRefused(
+                "Этот временный пароль уже использован. Попросите выдать новый: "
+                "администратора (сотрудники) или классного руководителя (родители, ученики)."
+            )
         with self._lock:
             self._db.execute(
                 f"DELETE FROM failures WHERE key IN ({','.join('?' * len(keys))})", keys
             )
+            if row[2]:
+                self._db.execute("UPDATE accounts SET issued_used = 1 WHERE person = ?", (row[0],))
         return str(row[0])
 
     def _check_throttle(self, keys: list[str]) -> None:

@@ -30,6 +30,8 @@ def issue_remark(
         access.require(j.db, actor, "control.remark", j.today())
         if due < j.today():
             raise RuleViolation("Срок устранения не может быть в прошлом.")
+        if "teacher" not in access.roles_of(j.db, teacher, j.today()):
+            raise RuleViolation("Замечание адресуется учителю.")
         if course and lookup.course(j.db, course).teacher != teacher:
             raise RuleViolation("Этот курс ведёт другой учитель.")
         remark_id = j.ids.new("rmk")

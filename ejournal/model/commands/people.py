@@ -58,6 +58,19 @@ def register_person(
 
 def update_person(j: Journal, actor: str, event: ev.PersonUpdated) -> None:
     """R-SEC-4: a change of personal data, with its reason."""
+    for value, what in (
+        (event.last_name, "Фамилия"),
+        (event.first_name, "Имя"),
+        (event.middle_name, "Отчество"),
+    ):
+        if value and _name(value, what) != value:
+            raise RuleViolation(f"{what}: лишние пробелы.")
+    if event.birth_date:
+        _iso(event.birth_date, "Дата рождения")
+    if not (event.last_name or event.first_name or event.middle_name or event.birth_date):
+        raise RuleViolation("Изменение пусто: укажите, что меняется.")
+    if not event.reason.strip() or len(event.reason) > 200:
+        raise RuleViolation("Укажите основание изменения (до 200 знаков).")
     with j.command():
         access.require(j.db, actor, "people.edit", j.today())
         _require_person(j, event.person)
@@ -104,8 +117,17 @@ def _class_teacher_of_student(j: Journal, teacher: str, student: str) -> bool:
 def revoke_role(
     j: Journal, actor: str, *, person: str, role: str, end: str, scope: str = ""
 ) -> None:
+    end = _iso(end, "Дата окончания роли")
     with j.command():
         access.require(j.db, actor, "roles.grant", j.today())
+        held = j.db.execute(
+            "SELECT start FROM roles WHERE person = ? AND role = ? AND scope = ? AND end IS NULL",
+            (person, role, scope),
+        ).fetchone()
+        if held is None:
+            raise RuleViolation("Такой действующей роли у этого человека нет.")
+        if end < held[0]:
+            raise RuleViolation("Роль не может кончиться раньше, чем началась.")
         j.record(actor, [ev.RoleRevoked(person, role, end, scope)])
 
 
@@ -209,6 +231,16 @@ def promote(
         )
     with j.command():
         access.require(j.db, actor, "structure.edit", j.today())
+        _require_person(j, student)
+        if j.db.execute("SELECT 1 FROM years WHERE year = ?", (year,)).fetchone() is None:
+            raise RuleViolation("Нет такого учебного года.")
+        if to_class and (
+            j.db.execute(
+                "SELECT 1 FROM groups WHERE grp = ? AND kind = 'class'", (to_class,)
+            ).fetchone()
+            is None
+        ):
+            raise RuleViolation("Нет такого класса.")
         j.record(actor, [ev.StudentPromoted(student, year, decision, to_class)])
 
 

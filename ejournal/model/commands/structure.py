@@ -33,6 +33,18 @@ def _require_class(j: Journal, class_: str) -> None:
         raise RuleViolation("Нет такого класса.")
 
 
+def _require_year(j: Journal, year: str) -> None:
+    if j.db.execute("SELECT 1 FROM years WHERE year = ?", (year,)).fetchone() is None:
+        raise RuleViolation("Сначала задайте учебный год.")
+
+
+def _title(value: str, what: str, limit: int = 100) -> str:
+    value = " ".join(value.split())
+    if not value or len(value) > limit:
+        raise RuleViolation(f"{what}: от 1 до {limit} знаков.")
+    return value
+
+
 def _require_subject(j: Journal, subject: str) -> None:
     if j.db.execute("SELECT 1 FROM subjects WHERE subject = ?", (subject,)).fetchone() is None:
         raise RuleViolation("Нет такого предмета.")
@@ -106,10 +118,16 @@ def define_holiday(
     end: str,
     grades: list[int] | None = None,
 ) -> None:
+    name = _title(name, "Название каникул")
     first, last = _iso(start, "Начало каникул"), _iso(end, "Конец каникул")
+    if not first <= last:
+        raise RuleViolation("Каникулы должны кончаться не раньше, чем начинаются.")
+    if any(not 1 <= g <= 11 for g in grades or []):
+        raise RuleViolation("Укажите параллели от 1 до 11.")
     with j.command():
         _structure(j, actor)
-        j.record(actor, [ev.HolidayDefined(year, name, first, last, grades or [])])
+        _require_year(j, year)
+        j.record(actor, [ev.HolidayDefined(year, name, first, last, sorted(grades or []))])
 
 
 def create_class(j: Journal, actor: str, *, year: str, grade: int, letter: str) -> str:
@@ -120,6 +138,7 @@ def create_class(j: Journal, actor: str, *, year: str, grade: int, letter: str) 
         raise RuleViolation("Буква класса: от одной до трёх букв.")
     with j.command():
         _structure(j, actor)
+        _require_year(j, year)
         taken = j.db.execute(
             "SELECT 1 FROM groups WHERE kind = 'class' AND year = ? AND grade = ? AND letter = ?",
             (year, grade, letter),
@@ -137,12 +156,19 @@ def create_group(
     """A subgroup of one class or a group across classes (R-STR-2)."""
     if kind not in ("subgroup", "group") or not classes or not name.strip():
         raise RuleViolation("Укажите название группы и её классы.")
+    name = _title(name, "Название группы")
     if kind == "subgroup" and len(classes) != 1:
         raise RuleViolation("Подгруппа делит один класс.")
     with j.command():
         _structure(j, actor)
+        _require_year(j, year)
         for class_ in classes:
             _require_class(j, class_)
+            if (
+                j.db.execute("SELECT year FROM groups WHERE grp = ?", (class_,)).fetchone()[0]
+                != year
+            ):
+                raise RuleViolation("Группа собирается из классов своего учебного года.")
         group_id = j.ids.new("grp")
         j.record(actor, [ev.GroupCreated(group_id, year, name.strip(), classes, kind)])
         return group_id
@@ -159,6 +185,9 @@ def define_subject(
 ) -> str:
     if grading not in rules.GRADING_VALUES:
         raise RuleViolation("Система оценивания: пятибалльная, зачёт/незачёт или без отметок.")
+    name = _title(name, "Название предмета")
+    if len(short) > 20:
+        raise RuleViolation("Краткое название предмета: не длиннее 20 знаков.")
     with j.command():
         _structure(j, actor)
         subject_id = j.ids.new("sub")
@@ -176,6 +205,7 @@ def set_curriculum(
         raise RuleViolation("Недельная нагрузка — от 0 до 12 часов.")
     with j.command():
         _structure(j, actor)
+        _require_year(j, year)
         _require_class(j, class_)
         _require_subject(j, subject)
         j.record(actor, [ev.CurriculumSet(year, class_, subject, hours)])
@@ -197,8 +227,11 @@ def create_course(
     first, last = _iso(start, "Начало"), _iso(end, "Окончание")
     if not first <= last:
         raise RuleViolation("Курс должен кончаться не раньше, чем начинается.")
+    if grading and grading not in rules.GRADING_VALUES:
+        raise RuleViolation("Система оценивания: пятибалльная, зачёт/незачёт или без отметок.")
     with j.command():
         _structure(j, actor)
+        _require_year(j, year)
         _require_subject(j, subject)
         if "teacher" not in access.roles_of(j.db, teacher, first):
             raise RuleViolation("Вести курс может только учитель.")
@@ -261,8 +294,10 @@ def set_timetable(
         _structure(j, actor)
         if j.db.execute("SELECT 1 FROM groups WHERE grp = ?", (group,)).fetchone() is None:
             raise RuleViolation("Нет такого класса или группы.")
-        if course:
-            lookup.course(j.db, course)
+        if course and lookup.course(j.db, course).group != group:
+            raise RuleViolation("Этот курс ведётся в другом классе или группе.")
+        if len(room) > 20:
+            raise RuleViolation("Кабинет: не длиннее 20 знаков.")
         j.record(actor, [ev.TimetableSet(group, weekday, number, course, first, room)])
 
 
