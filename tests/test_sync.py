@@ -104,12 +104,30 @@ def test_forged_source_is_refused(grown: School, tmp_path: Path) -> None:
     replicate(grown.path, dest, grown.root)
     _grow(grown, 5)
     seg = grown.segments()[-1]
-    data = seg.read_bytes().replace(b'"value":"3"', b'"value":"5"', 1)
+    data = seg.read_bytes()
+    cut = data.rindex(b"\n", 0, len(data) - 1) + 1  # the last entry: new to the copy
     seg.chmod(0o644)
-    seg.write_bytes(data)
+    seg.write_bytes(data[:cut] + data[cut:].replace(b'"actor":"', b'"actor":"x', 1))
     before = snapshot(dest)
     result = replicate(grown.path, dest, grown.root)
     assert not result.ok and result.feeds[0].status == "invalid"
+    assert "do not hash to the root" in result.feeds[0].problems[0]
+    assert snapshot(dest) == before
+
+
+def test_source_edited_where_the_copy_has_it_is_refused(grown: School, tmp_path: Path) -> None:
+    """An entry the copy already holds, rewritten on the source: the two disagree; nothing is
+    copied (the incremental check does not re-read old entries, the byte comparison of the
+    segment being extended catches it)."""
+    dest = tmp_path / "flash"
+    replicate(grown.path, dest, grown.root)
+    _grow(grown, 5)
+    seg = grown.segments()[-1]
+    seg.chmod(0o644)
+    seg.write_bytes(seg.read_bytes().replace(b'"value":"3"', b'"value":"5"', 1))
+    before = snapshot(dest)
+    result = replicate(grown.path, dest, grown.root)
+    assert not result.ok and result.feeds[0].failed
     assert snapshot(dest) == before
 
 
