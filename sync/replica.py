@@ -42,7 +42,8 @@ from ejournal.log.note import Ed25519Verifier, open_note
 from ejournal.log.storage import CHECKPOINTS, COSIGNATURES, SEGMENT_RE, list_segments
 from ejournal.log.verify import _signers_for
 
-from .source import DirSource, Source, SourceError
+from .crypto import PLAIN, Codec
+from .source import OVERHEAD, DirSource, Source, SourceError
 
 STAGING = ".ejournal-staging"
 STATE_DIR = ".ejournal-sync"  # <feed-id>.json: the verified state of each copied feed
@@ -122,6 +123,7 @@ class _Plan:
     result: FeedSync
     new_feed: bool
     state: FeedState | None = None
+    codec: Codec = PLAIN
 
 
 # --- durable file writing (tolerant of FAT/exFAT: no modes, fsync may do nothing) ----------
@@ -233,15 +235,22 @@ def _fork(result: FeedSync, message: str) -> None:
     result.problems.append(f"FORK in feed {result.feed}: {message}")
 
 
-def _read_file(path: Path) -> bytes:
+def _read_stored(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
         return b""
 
 
-def _plan_feed(src: Source, feed_id: str, dest_root: Path, root: Ed25519Verifier) -> _Plan:
+def _plan_feed(
+    src: Source, feed_id: str, dest_root: Path, root: Ed25519Verifier, codec: Codec
+) -> _Plan:
     dst = dest_root / "feeds" / feed_id
+
+    def _read_file(path: Path) -> bytes:  # our copy's files, decrypted when it is encrypted
+        stored = _read_stored(path)
+        return codec.decode(f"feeds/{feed_id}/{path.name}", stored) if stored else stored
+
     result = FeedSync(feed_id)
     plan = _Plan(feed_id, {}, result, not dst.exists())
     index = src.index(feed_id)  # notes first, then the segments (both only grow)
@@ -292,7 +301,7 @@ def _plan_feed(src: Source, feed_id: str, dest_root: Path, root: Ed25519Verifier
         _fork(result, "cosignatures differs from the source's (merging them is not supported)")
         return plan
     # 2. What we hold, verified: the state at our last checkpoint (kept, or recomputed once).
-    state, problem = load_state(dest_root, feed_id, root, have_notes, have_cosigs)
+    state, problem = load_state(dest_root, feed_id, root, have_notes, have_cosigs, codec)
     if state is None:
         _fork(result, f"the destination's copy does not verify ({problem}); nothing copied")
         return plan
@@ -340,7 +349,7 @@ def _plan_feed(src: Source, feed_id: str, dest_root: Path, root: Ed25519Verifier
             continue
         plan.files[name] = data
         result.bytes_copied += len(data) - len(have)
-        result.bytes_written += len(data)
+        result.bytes_written += len(data) + (OVERHEAD if codec.encrypted else 0)
         if SEGMENT_RE.fullmatch(name):
             result.entries_copied += data.count(b"\n", len(have))
     if result.status == "fork":
@@ -359,7 +368,12 @@ def _state_path(dest_root: Path, feed_id: str) -> Path:
 
 
 def load_state(
-    dest_root: Path, feed_id: str, root: Ed25519Verifier, notes: bytes, cosigs: bytes
+    dest_root: Path,
+    feed_id: str,
+    root: Ed25519Verifier,
+    notes: bytes,
+    cosigs: bytes,
+    codec: Codec = PLAIN,
 ) -> tuple[FeedState | None, str]:
     """The verified state of our copy of a feed at its last checkpoint.
 
@@ -387,7 +401,7 @@ def load_state(
             open_note(last_record.note, _signers_for(feed_id, last.size, state.keys(root)))
             return state, ""
     # No usable state: verify our own copy from the start (once) and keep the result.
-    own = DirSource(dest_root)
+    own = DirSource(dest_root, codec)
     index = own.index(feed_id)
     chunks = (
         (name, _complete_lines_upto(own.read(feed_id, name, 0, size), last.size - first)[0])
@@ -420,7 +434,7 @@ def _apply(plan: _Plan, dest_root: Path, hook: Callable[[str, Path], None] | Non
     order = sorted(n for n in plan.files if SEGMENT_RE.fullmatch(n))
     order += [n for n in (COSIGNATURES, CHECKPOINTS) if n in plan.files]
     for name in order:
-        write_verified(staging / name, plan.files[name])
+        write_verified(staging / name, plan.codec.encode(f"feeds/{plan.feed}/{name}", plan.files[name]))
         if hook:
             hook("staged", staging / name)
     _fsync_dir(staging)
@@ -458,6 +472,7 @@ def replicate(
     root: Ed25519Verifier,
     *,
     hook: Callable[[str, Path], None] | None = None,
+    codec: Codec = PLAIN,
 ) -> SyncResult:
     """Copy every feed of the replica ``source`` into the replica ``dest`` (append-only).
 
@@ -481,7 +496,8 @@ def replicate(
     result = SyncResult()
     plans = []
     for feed_id in feed_ids:
-        plan = _plan_feed(src, feed_id, dest, root)
+        plan = _plan_feed(src, feed_id, dest, root, codec)
+        plan.codec = codec
         plans.append(plan)
         result.feeds.append(plan.result)
     check_space(dest, sum(p.result.bytes_written for p in plans))

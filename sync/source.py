@@ -20,6 +20,10 @@ from typing import Protocol
 
 from ejournal.log.storage import CHECKPOINTS, COSIGNATURES, SEGMENT_RE, list_segments
 
+from .crypto import MAGIC, NONCE, PLAIN, Codec
+
+OVERHEAD = len(MAGIC) + NONCE + 16  # what encryption adds to a file (the GCM tag is 16 bytes)
+
 FEED_RE = re.compile(r"[0-9a-f]{32}")
 API = "/sync/v1"
 
@@ -59,9 +63,10 @@ def is_file_name(name: str) -> bool:
 class DirSource:
     """The feeds of a folder holding ``feeds/<feed-id>/…``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, codec: Codec = PLAIN) -> None:
         self.path = path
         self.label = str(path)
+        self.codec = codec  # an encrypted copy on a medium is read through its codec
 
     def feeds(self) -> list[str]:
         folder = self.path / "feeds"
@@ -71,14 +76,25 @@ class DirSource:
 
     def index(self, feed: str) -> FeedIndex:
         folder = self.path / "feeds" / feed
-        notes = _read_or_empty(folder / CHECKPOINTS)
-        cosigs = _read_or_empty(folder / COSIGNATURES)
-        segments = tuple((first, p.name, p.stat().st_size) for first, p in list_segments(folder))
+        notes = self._decoded(feed, CHECKPOINTS)
+        cosigs = self._decoded(feed, COSIGNATURES)
+        extra = OVERHEAD if self.codec.encrypted else 0
+        segments = tuple(
+            (first, p.name, p.stat().st_size - extra) for first, p in list_segments(folder)
+        )
         return FeedIndex(feed, notes, cosigs, segments)
+
+    def _decoded(self, feed: str, name: str) -> bytes:
+        stored = _read_or_empty(self.path / "feeds" / feed / name)
+        if not stored or not self.codec.encrypted:
+            return stored
+        return self.codec.decode(f"feeds/{feed}/{name}", stored)
 
     def read(self, feed: str, name: str, offset: int, end: int) -> bytes:
         if not (FEED_RE.fullmatch(feed) and is_file_name(name)):
             raise SourceError(f"not a feed file: {feed}/{name}")
+        if self.codec.encrypted:
+            return self._decoded(feed, name)[offset:end]
         with open(self.path / "feeds" / feed / name, "rb") as f:
             f.seek(offset)
             return f.read(max(0, end - offset))

@@ -29,7 +29,9 @@ from .security import (
     role_guard,
 )
 from .views.account import AccountController
+from .views.backups import BackupsController, ConflictsController
 from .views.classes import ClassController
+from .views.feeds import FeedsController, start_replication, stop_replication
 from .views.home import HomeController
 from .views.lesson import LessonController
 from .views.teacher import TeacherController
@@ -139,6 +141,9 @@ def create_app(
             TeacherController,
             LessonController,
             ClassController,
+            FeedsController,
+            BackupsController,
+            ConflictsController,
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],
@@ -147,8 +152,8 @@ def create_app(
             ),
         ],
         guards=[role_guard],
-        on_startup=[startup],
-        on_shutdown=[shutdown],
+        on_startup=[startup, start_replication],
+        on_shutdown=[stop_replication, shutdown],
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(directory=HERE / "templates", engine=Engine),
         exception_handlers={
