@@ -19,6 +19,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ejournal.datadir import DataDir, DataDirError, create_device_feed
 from ejournal.log.feed import SigningPolicy
@@ -64,7 +65,7 @@ def find_copy(medium: Path, root: Ed25519Verifier) -> Path:
     )
 
 
-def new_device(data_dir: DataDir, root_signer: Ed25519Signer) -> str:
+def new_device(data_dir: DataDir, root_signer: Ed25519Signer, **feed_options: Any) -> str:
     """Give a data directory a new device key and its feed, certified by the root key.
 
     Raises:
@@ -77,7 +78,8 @@ def new_device(data_dir: DataDir, root_signer: Ed25519Signer) -> str:
     feed_id, device = new_device_key()
     write_private_key(data_dir.device_key, device)
     write_public_key(data_dir.device_vkey, device.verifier())
-    create_device_feed(data_dir, root_signer, device, policy=SigningPolicy(background=False)).close()
+    feed_options.setdefault("policy", SigningPolicy(background=False))
+    create_device_feed(data_dir, root_signer, device, **feed_options).close()
     return feed_id
 
 
@@ -89,6 +91,7 @@ def restore(
     root_signer: Ed25519Signer | None = None,
     passphrase: str | None = None,
     key: bytes | None = None,
+    feed_options: dict[str, Any] | None = None,
 ) -> RestoreResult:
     """Restore the copy on ``medium`` into the empty (or absent) directory ``data``.
 
@@ -121,7 +124,7 @@ def restore(
     write_public_key(dd.root_vkey, root)
     result = RestoreResult(folder, sync, Report(), warnings=warnings, seconds=seconds)
     if root_signer is not None:
-        result.device_feed = new_device(dd, root_signer)
+        result.device_feed = new_device(dd, root_signer, **(feed_options or {}))
     started = time.perf_counter()
     result.verify = verify_data_dir(data, root)
     seconds["verify"] = time.perf_counter() - started

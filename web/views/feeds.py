@@ -74,6 +74,10 @@ class FeedsController(Controller):
     @get("/feeds", sync_to_thread=True)
     def feeds(self, request: Request) -> Response[Any]:
         data_dir = _allow(request)
+        # FORMAT §8: a checkpoint is signed before a copy leaves for another server, so the
+        # peer gets every entry made until now (a copy takes only what checkpoints cover).
+        journal: Journal = request.app.state.journal
+        journal.feed.checkpoint()
         return Response({"feeds": DirSource(data_dir).summary()}, headers={"Cache-Control": "no-store"})
 
     @get("/feeds/{feed:str}/index", sync_to_thread=True)
