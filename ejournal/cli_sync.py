@@ -45,6 +45,8 @@ def _root_verifier(dd: DataDir, root_key: str) -> Ed25519Verifier:
     from .cli import _root_verifier as parse
 
     return parse(dd, root_key)
+
+
 MEDIUM = click.argument("medium", type=click.Path(path_type=Path), metavar="MEDIUM")
 PASSPHRASE_ENV = "EJOURNAL_BACKUP_PASSPHRASE"
 
@@ -80,7 +82,9 @@ def _secret(
     if os.environ.get(PASSPHRASE_ENV):
         return os.environ[PASSPHRASE_ENV], None
     if encrypt:
-        return click.prompt("Passphrase of the copy", hide_input=True, confirmation_prompt=confirm), None
+        return click.prompt(
+            "Passphrase of the copy", hide_input=True, confirmation_prompt=confirm
+        ), None
     return None, None
 
 
@@ -223,7 +227,8 @@ def restore(
     verify (nothing kept), 2 usage.
     """
     from sync.crypto import PARAMS
-    from sync.restore import find_copy, restore as run_restore
+    from sync.restore import find_copy
+    from sync.restore import restore as run_restore
 
     root, signer = _root_keys(data_dir, root_key, root_private_key)
     folder = find_copy(medium, root)

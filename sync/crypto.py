@@ -149,7 +149,9 @@ def codec_for(
         if passphrase is None:
             raise EncryptionError(f"the copy in {folder} is encrypted with a passphrase")
         salt = base64.b64decode(params["salt"], validate=True)
-        kdf = Scrypt(salt=salt, length=32, n=int(params["n"]), r=int(params["r"]), p=int(params["p"]))
+        kdf = Scrypt(
+            salt=salt, length=32, n=int(params["n"]), r=int(params["r"]), p=int(params["p"])
+        )
         codec = AeadCodec(kdf.derive(passphrase.encode("utf-8")))
     else:
         if key is None:

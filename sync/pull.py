@@ -1,4 +1,5 @@
-"""``ejournal sync DATA_DIR SOURCE``: pull what a data directory lacks, then update its projection."""
+"""``ejournal sync DATA_DIR SOURCE``: pull what a data directory lacks, then update its
+projection."""
 
 from __future__ import annotations
 

@@ -1,19 +1,18 @@
-"""Copy feeds from one replica to another, append-only (issue #9, items 1–3).
+"""Copy feeds from one replica to another, append-only (issue #9, items 1–3; docs/SYNC.md).
 
 A replica is any folder holding ``feeds/<feed-id>/…`` (a data directory, or a backup folder on
-a flash drive). For each feed of the source:
+a flash drive); a source may also be a peer server (``sync.source``). For each feed:
 
-1. take a snapshot of the source (``checkpoints`` first, then the segments: both only grow, so
-   the lines read are at least those the checkpoints cover) and verify the source feed
-   (``ejournal.log.verify.verify_feed``: schema, tree, every signature);
-2. copy only what the last signed checkpoint covers: its lines, and the checkpoint notes up
-   to it; recompute the Merkle root of the lines to copy and compare it with that checkpoint;
-3. compare the destination with the source byte for byte: every destination file must be a
-   prefix of the source's (or the source a prefix of it: the destination is ahead). Anything
-   else is a FORK: that feed is left alone on both sides and reported;
-4. stage every changed file whole in ``<dest>/.ejournal-staging/<feed-id>/``: write, flush,
-   fsync, read back and compare with what was meant; only then rename the files into place,
-   segments first and ``checkpoints`` last (a new feed: the staged folder is renamed at once).
+1. read the source's notes, then its segments' sizes (both only grow);
+2. a source that is not ahead must have our notes as its notes or their prefix (it is behind);
+   anything else is a FORK, left alone on both sides and reported;
+3. a source that is ahead: our notes must be a prefix of its notes; from our **verified state**
+   at our last checkpoint (``.ejournal-sync/<feed>.json``, recomputed by a full verification
+   of our copy when it does not match it) only the new entries are read and verified
+   (``ejournal.log.extend``), every new checkpoint's root recomputed from our tree;
+4. every one of our files must be a byte prefix of what replaces it (else a FORK); every
+   changed file is staged whole in ``<dest>/.ejournal-staging/<feed-id>/``: written, fsynced,
+   read back and compared; only then renamed into place, segments first, ``checkpoints`` last.
 
 Why whole files and rename rather than appending in place: an append interrupted by a pulled
 drive leaves a torn line in the copy that verifies no more; a rename either happened or did
@@ -227,7 +226,9 @@ def _skip_lines(data: bytes, count: int) -> bytes:
 
 
 def _diff_at(a: bytes, b: bytes) -> int:
-    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
 
 
 def _fork(result: FeedSync, message: str) -> None:
@@ -330,12 +331,14 @@ def _plan_feed(
     # 4. Never rewrite: each of our files must be a byte prefix of what replaces it.
     lowest = segments[k][0] if segments else 0
     for path in dst.iterdir() if dst.exists() else ():
-        if SEGMENT_RE.fullmatch(path.name) and int(path.name[4:16]) >= lowest:
-            if path.name not in wanted:
-                _fork(result, f"the destination has {path.name}, the source has not")
+        name = path.name
+        if SEGMENT_RE.fullmatch(name) and int(name[4:16]) >= lowest and name not in wanted:
+            _fork(result, f"the destination has {name}, the source has not")
     for name, data in wanted.items():
-        have = _read_file(dst / name) if name not in (CHECKPOINTS, COSIGNATURES) else (
-            have_notes if name == CHECKPOINTS else have_cosigs
+        have = (
+            _read_file(dst / name)
+            if name not in (CHECKPOINTS, COSIGNATURES)
+            else (have_notes if name == CHECKPOINTS else have_cosigs)
         )
         if have == data:
             continue
@@ -434,7 +437,9 @@ def _apply(plan: _Plan, dest_root: Path, hook: Callable[[str, Path], None] | Non
     order = sorted(n for n in plan.files if SEGMENT_RE.fullmatch(n))
     order += [n for n in (COSIGNATURES, CHECKPOINTS) if n in plan.files]
     for name in order:
-        write_verified(staging / name, plan.codec.encode(f"feeds/{plan.feed}/{name}", plan.files[name]))
+        write_verified(
+            staging / name, plan.codec.encode(f"feeds/{plan.feed}/{name}", plan.files[name])
+        )
         if hook:
             hook("staged", staging / name)
     _fsync_dir(staging)
@@ -487,7 +492,9 @@ def replicate(
     try:
         feed_ids = src.feeds()
     except SourceError as e:
-        raise ReplicaError(str(e), f"Источник {src.label} недоступен или в нём нет журналов.") from e
+        raise ReplicaError(
+            str(e), f"Источник {src.label} недоступен или в нём нет журналов."
+        ) from e
     if dest.exists() and not dest.is_dir():
         raise ReplicaError(f"{dest} is not a folder", f"{dest} — не папка.")
     dest.mkdir(parents=True, exist_ok=True)

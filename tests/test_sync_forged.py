@@ -94,9 +94,7 @@ def test_rewritten_old_entry_on_the_flash_is_a_fork(grown: School, tmp_path: Pat
     assert snapshot(grown.path / "feeds") == feeds_before
 
 
-def test_rolled_back_checkpoint_on_the_flash_changes_nothing(
-    grown: School, tmp_path: Path
-) -> None:
+def test_rolled_back_checkpoint_on_the_flash_changes_nothing(grown: School, tmp_path: Path) -> None:
     """The flash drive's checkpoints cut back to an older one: an older copy, taken as behind;
     with a different checkpoint at that older size instead, it is a fork."""
     flash = tmp_path / "flash"
@@ -149,9 +147,7 @@ def test_second_sync_verifies_only_the_new_entries(
     assert verify_data_dir(flash, grown.root).ok
 
 
-def test_a_state_that_does_not_match_its_copy_is_not_trusted(
-    grown: School, tmp_path: Path
-) -> None:
+def test_a_state_that_does_not_match_its_copy_is_not_trusted(grown: School, tmp_path: Path) -> None:
     flash = tmp_path / "flash"
     replicate(grown.path, flash, grown.root)
     state_path = flash / STATE_DIR / f"{grown.feed_id}.json"

@@ -55,7 +55,9 @@ def grids(path: Path) -> dict[tuple[str, str], grid.Grid]:
         out = {}
         for (course,) in db.execute("SELECT course FROM courses ORDER BY course"):
             for p in periods.course_periods(db, course):
-                out[(course, p.period)] = grid.journal_grid(db, course, p.period, include_invalid=True)
+                out[(course, p.period)] = grid.journal_grid(
+                    db, course, p.period, include_invalid=True
+                )
         return out
     finally:
         projection.close()
@@ -116,7 +118,9 @@ def test_restore_with_the_root_key_gives_the_new_server_its_own_feed(
     old_size = sum(p.read_bytes().count(b"\n") for p in (target / "feeds" / old).glob("seg-*"))
     with sf.open_journal(target) as j:
         # the new server records that it holds the old feed (the conflicts query reads it)
-        assert j.projection.query("SELECT feed, other, size FROM receipts") == [(new, old, old_size)]
+        assert j.projection.query("SELECT feed, other, size FROM receipts") == [
+            (new, old, old_size)
+        ]
     assert verify_data_dir(target, DataDir(target).root_verifier()).ok
     assert grids(target) == grids(school.path)
 
@@ -152,7 +156,9 @@ def test_backup_records_are_kept_in_the_data_dir(school: sf.Built, medium: Path)
     assert record["verification"] == "incremental" and record["encrypted"] is False
     folder = next((medium / BACKUP_DIR).iterdir())
     assert json.loads((folder / "backups.jsonl").read_text().splitlines()[0]) == record
-    code, out = run("backup", school.path, medium, "--label", "флешка в сейфе директора", "--full-verify")
+    code, out = run(
+        "backup", school.path, medium, "--label", "флешка в сейфе директора", "--full-verify"
+    )
     assert code == 0 and "the whole copy verified" in out
     assert read_backups(school.path)[-1]["verification"] == "full"
     assert read_alarms(school.path) == []
@@ -186,8 +192,14 @@ def test_encrypted_backup_restores_with_its_passphrase(school: sf.Built, tmp_pat
     secret = tmp_path / "pass"
     secret.write_text("конь педальный батарейка\n", encoding="utf-8")
     code, out = run(
-        "backup", school.path, flash, "--label", "флешка в филиал", "--encrypt",
-        "--passphrase-file", secret,
+        "backup",
+        school.path,
+        flash,
+        "--label",
+        "флешка в филиал",
+        "--encrypt",
+        "--passphrase-file",
+        secret,
     )
     assert code == 0 and "encrypted" in out, out
     folder = next((flash / BACKUP_DIR).iterdir())
@@ -206,14 +218,24 @@ def test_encrypted_backup_restores_with_its_passphrase(school: sf.Built, tmp_pat
     wrong = tmp_path / "wrong"
     wrong.write_text("не тот пароль", encoding="utf-8")
     code, out = run(
-        "restore", flash, tmp_path / "bad", "--root-key", root_line(school.path),
-        "--passphrase-file", wrong,
+        "restore",
+        flash,
+        tmp_path / "bad",
+        "--root-key",
+        root_line(school.path),
+        "--passphrase-file",
+        wrong,
     )
     assert code == 2 and "wrong passphrase" in out
     assert not (tmp_path / "bad").exists()
     code, out = run(
-        "restore", flash, tmp_path / "restored", "--root-key", root_line(school.path),
-        "--passphrase-file", secret,
+        "restore",
+        flash,
+        tmp_path / "restored",
+        "--root-key",
+        root_line(school.path),
+        "--passphrase-file",
+        secret,
     )
     assert code == 0, out
     assert snapshot(tmp_path / "restored" / "feeds") == snapshot(school.path / "feeds")
@@ -226,9 +248,7 @@ def test_an_encrypted_file_moved_or_changed_does_not_open(school: sf.Built, tmp_
     flash.mkdir()
     key = tmp_path / "backup.key"
     assert run("backup-key", key)[0] == 0
-    code, out = run(
-        "backup", school.path, flash, "--label", "x", "--encrypt", "--key-file", key
-    )
+    code, out = run("backup", school.path, flash, "--label", "x", "--encrypt", "--key-file", key)
     assert code == 0, out
     folder = next((flash / BACKUP_DIR).iterdir())
     feed = next((folder / "feeds").iterdir())
@@ -246,7 +266,9 @@ def test_an_encrypted_file_moved_or_changed_does_not_open(school: sf.Built, tmp_
         AeadCodec(bytes(32)).decode("feeds/x/checkpoints", b)
 
 
-def test_a_plain_copy_is_never_half_encrypted(school: sf.Built, medium: Path, tmp_path: Path) -> None:
+def test_a_plain_copy_is_never_half_encrypted(
+    school: sf.Built, medium: Path, tmp_path: Path
+) -> None:
     key = tmp_path / "backup.key"
     run("backup-key", key)
     code, out = run("backup", school.path, medium, "--label", "x", "--encrypt", "--key-file", key)

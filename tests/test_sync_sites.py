@@ -146,8 +146,12 @@ def test_two_servers_exchange_feeds_over_http_while_both_accept_marks(
             for site, value in ((a, "5"), (b, "4")):
                 site.clock.set(f"2026-10-28 1{n // 6}:{n % 6}{n % 10}")
                 teaching.give_mark(
-                    site.journal, i.math_teacher, lesson=lessons[n % len(lessons)],
-                    student=students[n % 3], value=value, kind="У",
+                    site.journal,
+                    i.math_teacher,
+                    lesson=lessons[n % len(lessons)],
+                    student=students[n % 3],
+                    value=value,
+                    kind="У",
                 )
                 given += 1
             time.sleep(0.01)

@@ -68,7 +68,8 @@ class CompactRange:
         Raises:
             ValueError: the number of hashes is not the number of set bits of ``size``.
         """
-        if size < 0 or len(hashes) != bin(size).count("1") or any(len(h) != HASH_SIZE for h in hashes):
+        wrong = any(len(h) != HASH_SIZE for h in hashes)
+        if size < 0 or len(hashes) != bin(size).count("1") or wrong:
             raise ValueError("a compact range needs one 32-byte hash per set bit of its size")
         tree = cls()
         tree.size = size

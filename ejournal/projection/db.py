@@ -17,6 +17,7 @@ import sqlite_utils
 from ..log.entry import Entry
 from ..log.reader import read_chunks, read_entries
 from ..model import events as ev
+from . import handlers_sync  # noqa: F401  (registers the replication handlers, issue #9)
 from .apply import HANDLERS, Cache, Ctx, is_compromised
 from .batch import BatchedWriter
 from .schema import DEFERRED_INDEXES, SCHEMA, SCHEMA_VERSION, index_sql

@@ -54,7 +54,12 @@ _THINGS = (
     ("attendance", "attendance_events", "lesson, student", "code"),
     ("mark", "mark_changes", "mark", "coalesce(value, change)"),
     ("final_mark", "final_marks", "course, student, kind, period", "value"),
-    ("lesson", "lesson_updates", "lesson", "coalesce(topic, '') || ' / ' || coalesce(homework, '')"),
+    (
+        "lesson",
+        "lesson_updates",
+        "lesson",
+        "coalesce(topic, '') || ' / ' || coalesce(homework, '')",
+    ),
 )
 
 
@@ -90,7 +95,12 @@ def conflicts(db: sqlite3.Connection) -> tuple[Conflict, ...]:
         """
         for thing, ref, val, by, at, p_ref, p_val, p_by, p_at in db.execute(sql):
             out.append(
-                Conflict(kind, thing, Change(p_ref, p_val or "", p_by, p_at), Change(ref, val or "", by, at))
+                Conflict(
+                    kind,
+                    thing,
+                    Change(p_ref, p_val or "", p_by, p_at),
+                    Change(ref, val or "", by, at),
+                )
             )
     out.sort(key=lambda c: (c.later.at, c.later.ref))
     return tuple(out)

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Controller, Litestar, Request, Response, get
-from litestar.params import FromPath, FromQuery
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery
 
 from ejournal.journal import Journal
 from sync.source import FEED_RE, DirSource, SourceError, index_json, is_file_name
@@ -78,7 +78,9 @@ class FeedsController(Controller):
         # peer gets every entry made until now (a copy takes only what checkpoints cover).
         journal: Journal = request.app.state.journal
         journal.feed.checkpoint()
-        return Response({"feeds": DirSource(data_dir).summary()}, headers={"Cache-Control": "no-store"})
+        return Response(
+            {"feeds": DirSource(data_dir).summary()}, headers={"Cache-Control": "no-store"}
+        )
 
     @get("/feeds/{feed:str}/index", sync_to_thread=True)
     def index(self, request: Request, feed: FromPath[str]) -> Response[bytes]:
