@@ -200,7 +200,7 @@ def test_backup_command(grown: School, tmp_path: Path) -> None:
     medium.mkdir()
     code, out = _backup(str(grown.path), str(medium), "--label", "флешка в сейфе директора")
     assert code == 0, out
-    assert "signed a checkpoint" in out
+    assert "the last checkpoint covers all 301 entries" in out  # closed cleanly: all signed
     (folder,) = (medium / BACKUP_DIR).iterdir()
     assert folder.name == f"{grown.root.key_id:08x}"
     assert verify_data_dir(folder, grown.root).ok
@@ -288,3 +288,17 @@ def test_pulled_drive_at_random_offsets(grown: School, tmp_path: Path) -> None:
         assert _lines(dest) == entries_before
     assert replicate(grown.path, dest, grown.root).entries_copied == 30
     assert verify_data_dir(dest, grown.root).ok
+
+
+def test_backup_signs_an_unsigned_tail_first(grown: School, tmp_path: Path) -> None:
+    """A server that stopped before signing its last entries (a crash): the backup signs them
+    (FORMAT §8) and copies all of them."""
+    feed = grown.open()
+    try:
+        feed.append([realistic_entry(i) for i in range(3)])
+        crashed = copy_school(grown, tmp_path / "crashed")  # the files as a crash leaves them
+    finally:
+        feed.close()
+    code, out = _backup(str(crashed.path), str(tmp_path), "--label", "x")
+    assert code == 0, out
+    assert "signed a checkpoint over 304 entries" in out and "304 on the copy" in out
