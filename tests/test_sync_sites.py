@@ -218,3 +218,38 @@ def test_replication_needs_the_token(sites: tuple[Site, Site, sf.Ids]) -> None:
     with pytest.raises(SourceError, match="404"):
         HttpSource(a.url, a.token).feeds()
     assert HttpSource(b.url, b.token).feeds()
+
+
+def test_sync_command_pulls_from_a_peer_over_http(
+    sites: tuple[Site, Site, sf.Ids], built: sf.Built, tmp_path: Path
+) -> None:
+    """`ejournal sync DATA_DIR http://…` into a stopped server: the branch's feed comes in,
+    verified, and the projection takes it in (with the receipt in this server's feed)."""
+    from click.testing import CliRunner
+
+    from ejournal.cli import main
+
+    _, b, i = sites
+    teaching.give_mark(
+        b.journal,
+        i.math_teacher,
+        lesson=i.lessons["math 09-02"],
+        student=i.borisova,
+        value="5",
+        kind="У",
+    )
+    third = sf.copy(built, tmp_path / "third")
+    token = tmp_path / "token"
+    token.write_text(b.token + "\n")
+    result = CliRunner().invoke(main, ["sync", str(third.path), b.url, "--token-file", str(token)])
+    assert result.exit_code == 0, result.output
+    assert "new" in result.output and "receipt is recorded" in result.output
+    with sf.open_journal(third.path) as j:
+        assert j.projection.position(b.journal.feed.dir.name) == b.journal.feed.size
+        given = j.projection.query(
+            "SELECT COUNT(*) FROM marks WHERE ref LIKE ?", (b.journal.feed.dir.name + "#%",)
+        )
+        assert given == [(1,)]
+    assert verify_data_dir(third.path, DataDir(third.path).root_verifier()).ok
+    result = CliRunner().invoke(main, ["sync", str(third.path), b.url])
+    assert result.exit_code == 2 and "token" in result.output
