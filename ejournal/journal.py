@@ -105,7 +105,9 @@ class Journal:
             except FileNotFoundError:
                 continue
             seen.append((feed_dir.name, st.st_size, st.st_mtime_ns))
-        if seen == self._foreign_seen:
+        with self._lock:
+            broken = self.projection.query("SELECT 1 FROM meta WHERE key = 'merge_broken'")
+        if seen == self._foreign_seen and not broken:
             return 0
         self._foreign_seen = seen
         return self.refresh()

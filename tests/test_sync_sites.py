@@ -22,6 +22,7 @@ from ejournal.journal import Journal
 from ejournal.log import SigningPolicy, verify_data_dir
 from ejournal.log.keys import load_private_key
 from ejournal.model.commands import teaching
+from ejournal.projection.db import Projection, rebuild
 from ejournal.queries.sites import conflicts
 from sync.backup import backup
 from sync.replica import replicate
@@ -111,8 +112,8 @@ def sites(built: sf.Built, tmp_path: Path) -> Iterator[tuple[Site, Site, sf.Ids]
             journal.close()
 
 
-def _tables(journal: Journal) -> dict[str, list[tuple[object, ...]]]:
-    db: sqlite3.Connection = journal.db
+def _tables(journal: Journal | Projection) -> dict[str, list[tuple[object, ...]]]:
+    db: sqlite3.Connection = journal.conn if isinstance(journal, Projection) else journal.db
     names = [
         r[0]
         for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -166,6 +167,14 @@ def test_two_servers_exchange_feeds_over_http_while_both_accept_marks(
     for site in (a, b):
         assert verify_data_dir(site.path, DataDir(site.path).root_verifier()).ok
     assert _tables(a.journal) == _tables(b.journal)
+    # and both equal a rebuild from the feeds alone, in the merged order
+    rebuilt = a.path.parent / "rebuilt.sqlite"
+    rebuild(a.path / "feeds", rebuilt)
+    fresh = Projection(rebuilt)
+    try:
+        assert _tables(fresh) == _tables(a.journal)  # type: ignore[arg-type]
+    finally:
+        fresh.close()
     count = a.journal.projection.query("SELECT COUNT(*) FROM marks WHERE at >= '2026-10-28'")
     assert count == [(given,)]
 
