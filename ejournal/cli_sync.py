@@ -143,8 +143,9 @@ def backup(
     Signs a checkpoint first (unless a running server holds the feed), copies only what the
     medium lacks into MEDIUM/ejournal-backup/<root key id>/ (public keys, never private ones),
     verifying every new entry and reading back every written file; records the run in
-    backups.jsonl there and in DATA_DIR. An encrypted copy stays encrypted: give its
-    passphrase or key every time. Exit code 0: copied and verified; 1: integrity failure or a
+    backups.jsonl there and in DATA_DIR. Not encrypted unless --encrypt: encrypt every copy that
+    leaves the school (to the branch, home); the safe's archival copy may stay plain (README).
+    An encrypted copy stays encrypted: give its passphrase or key every time. Exit code 0: copied and verified; 1: integrity failure or a
     fork (also written to DATA_DIR/alarms.jsonl); 2: usage (bad path, read-only medium, not
     enough space, wrong passphrase).
     """
