@@ -121,6 +121,8 @@ def codec_for(
     params_path = folder / PARAMS
     params = json.loads(params_path.read_text(encoding="utf-8")) if params_path.exists() else None
     has_copy = (folder / "feeds").is_dir()
+    if params is not None and not has_copy and create:
+        params = None  # settings left by a first run that wrote nothing else: made again
     if passphrase is None and key is None:
         if params is not None:
             raise EncryptionError(
