@@ -280,51 +280,9 @@ def serve(data_dir: Path, host: str, port: int, secure_cookies: bool) -> None:
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
-@main.command()
-@DATA_DIR
-@click.argument("medium", type=click.Path(path_type=Path), metavar="MEDIUM")
-@click.option(
-    "--label", required=True, help='Which medium this is, e.g. "флешка в сейфе директора".'
-)
-@handle_errors
-def backup(data_dir: Path, medium: Path, label: str) -> None:
-    """Back up DATA_DIR to MEDIUM (a mounted flash drive or any folder), then verify the copy.
+from .cli_sync import register as _register_sync  # noqa: E402  (backup, restore, sync)
 
-    Signs a checkpoint first (unless a running server holds the feed), copies only what the
-    medium lacks into MEDIUM/ejournal-backup/<root key id>/ (public keys, never private ones),
-    records the run in backups.jsonl there and verifies the whole copy.
-    Exit code 0: copied and verified; 1: integrity failure or a fork; 2: usage (bad path,
-    read-only medium, not enough space).
-    """
-    # sync/ sits above the library (DESIGN.md): imported here, only when this command runs.
-    from sync.backup import backup as run_backup
-    from sync.replica import ReplicaError
-
-    try:
-        result = run_backup(data_dir, medium, label)
-    except ReplicaError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(EXIT_USAGE)
-    click.echo(f"backup to {result.folder} ({label})")
-    click.echo(f"  before the copy: {result.signed}")
-    for f in result.sync.feeds:
-        click.echo(
-            f"  feed {f.feed}: {f.status}, {f.entries_copied:,} entries copied "
-            f"({f.bytes_copied:,} new bytes, {f.bytes_written:,} written), "
-            f"{f.entries:,} on the medium"
-        )
-        for line in f.problems:
-            click.echo(f"FAIL {line}", err=True)
-    for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    for problem in result.verify.all_problems:
-        click.echo(f"FAIL {problem}", err=True)
-    click.echo(f"  {result.sync.seconds:.2f} s to copy")
-    if not result.ok:
-        click.echo("FAILED: the copy on the medium is not a verified copy of the journal", err=True)
-        sys.exit(EXIT_INTEGRITY)
-    click.echo(f"OK: {result.verify.entries:,} entries on the medium verified")
-
+_register_sync(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

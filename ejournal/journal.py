@@ -14,9 +14,32 @@ from typing import Any
 from .datadir import DataDir
 from .log.entry import Entry
 from .log.feed import Feed, NewEntry
-from .model.events import Event
+from .log.reader import read_entries
+from .model.events import Event, ReplicaReceived
 from .model.ids import IdFactory
 from .projection.db import Projection, ProjectionError, rebuild
+
+
+def _open_projection(data_dir: DataDir) -> Projection:
+    """The projection, up to date with every feed in the merged order (rebuilt if need be)."""
+    db_path = data_dir.path / "journal.sqlite"
+    try:
+        projection = Projection(db_path)
+        if projection.in_merged_order(data_dir.feeds):
+            projection.catch_up(data_dir.feeds)
+            return projection
+        projection.close()
+    except ProjectionError:
+        pass
+    rebuild(data_dir.feeds, db_path)
+    projection = Projection(db_path)
+    projection.catch_up(data_dir.feeds)
+    return projection
+
+
+def _only_receipts(feed_dir: Path, start: int) -> bool:
+    """Whether the entries of a feed from ``start`` on are all replication receipts."""
+    return all(e.type == ReplicaReceived.TYPE for e in read_entries(feed_dir, start))
 
 
 class Journal:
@@ -28,6 +51,7 @@ class Journal:
         self.projection = projection
         self._lock = threading.RLock()
         self.ids = IdFactory()
+        self._foreign_seen: list[tuple[str, int, int]] | None = None
 
     @classmethod
     def open(cls, path: Path, **feed_options: Any) -> Journal:
@@ -38,17 +62,78 @@ class Journal:
         data_dir = DataDir(path).require()
         feed = data_dir.open_feed(**feed_options)
         try:
-            db_path = data_dir.path / "journal.sqlite"
-            try:
-                projection = Projection(db_path)
-            except ProjectionError:
-                rebuild(data_dir.feeds, db_path)
-                projection = Projection(db_path)
-            projection.catch_up(data_dir.feeds)
+            projection = _open_projection(data_dir)
         except BaseException:
             feed.close()
             raise
-        return cls(data_dir, feed, projection)
+        journal = cls(data_dir, feed, projection)
+        journal._record_receipts()
+        return journal
+
+    def refresh(self) -> int:
+        """Take in what other feeds gained since (a branch school's entries a sync brought).
+
+        Entries that come after everything applied are applied in place; entries of another
+        feed that go before the last one applied (the usual case: a sync brings a week of the
+        branch's work) make the projection be rebuilt in the merged order (docs/SYNC.md). The
+        receipt of the new entries is then recorded in this device's feed.
+
+        Returns:
+            How many entries were new.
+        """
+        with self._lock:
+            before = self._positions()
+            if not self.projection.in_merged_order(self.data_dir.feeds):
+                self.projection.close()
+                rebuild(self.data_dir.feeds, self.data_dir.path / "journal.sqlite")
+                self.projection = Projection(self.data_dir.path / "journal.sqlite")
+            self.projection.catch_up(self.data_dir.feeds)
+            after = self._positions()
+            self._record_receipts()
+            return sum(after.values()) - sum(before.values())
+
+    def refresh_if_changed(self) -> int:
+        """:meth:`refresh`, only when another feed's checkpoints changed since the last look
+        (a stat per feed: cheap enough for a server's timer)."""
+        own = self.feed.dir.name
+        seen = []
+        for feed_dir in sorted(p for p in self.data_dir.feeds.iterdir() if p.is_dir()):
+            if feed_dir.name == own:
+                continue
+            try:
+                st = (feed_dir / "checkpoints").stat()
+            except FileNotFoundError:
+                continue
+            seen.append((feed_dir.name, st.st_size, st.st_mtime_ns))
+        with self._lock:
+            broken = self.projection.query("SELECT 1 FROM meta WHERE key = 'merge_broken'")
+        if seen == self._foreign_seen and not broken:
+            return 0
+        self._foreign_seen = seen
+        return self.refresh()
+
+    def _positions(self) -> dict[str, int]:
+        return dict(self.projection.query("SELECT feed, next_seq FROM positions"))
+
+    def _record_receipts(self) -> None:
+        """Record that this site now holds other feeds' entries (replica.received), when it
+        holds journal entries it had not recorded yet (receipts alone do not call for one:
+        two sites would answer each other's receipts for ever)."""
+        own = self.feed.dir.name
+        seen = dict(
+            self.projection.query(
+                "SELECT other, MAX(size) FROM receipts WHERE feed = ? GROUP BY other", (own,)
+            )
+        )
+        events: list[Event] = []
+        for other, size in sorted(self._positions().items()):
+            if other == own or size <= seen.get(other, 0):
+                continue
+            if _only_receipts(self.data_dir.feeds / other, seen.get(other, 0)):
+                continue
+            events.append(ReplicaReceived(feed=other, size=size))
+        if events:
+            self.record("system", events)
 
     @property
     def db(self) -> Any:

@@ -1,19 +1,18 @@
-"""Copy feeds from one replica to another, append-only (issue #9, items 1–3).
+"""Copy feeds from one replica to another, append-only (issue #9, items 1–3; docs/SYNC.md).
 
 A replica is any folder holding ``feeds/<feed-id>/…`` (a data directory, or a backup folder on
-a flash drive). For each feed of the source:
+a flash drive); a source may also be a peer server (``sync.source``). For each feed:
 
-1. take a snapshot of the source (``checkpoints`` first, then the segments: both only grow, so
-   the lines read are at least those the checkpoints cover) and verify the source feed
-   (``ejournal.log.verify.verify_feed``: schema, tree, every signature);
-2. copy only what the last signed checkpoint covers: its lines, and the checkpoint notes up
-   to it; recompute the Merkle root of the lines to copy and compare it with that checkpoint;
-3. compare the destination with the source byte for byte: every destination file must be a
-   prefix of the source's (or the source a prefix of it: the destination is ahead). Anything
-   else is a FORK: that feed is left alone on both sides and reported;
-4. stage every changed file whole in ``<dest>/.ejournal-staging/<feed-id>/``: write, flush,
-   fsync, read back and compare with what was meant; only then rename the files into place,
-   segments first and ``checkpoints`` last (a new feed: the staged folder is renamed at once).
+1. read the source's notes, then its segments' sizes (both only grow);
+2. a source that is not ahead must have our notes as its notes or their prefix (it is behind);
+   anything else is a FORK, left alone on both sides and reported;
+3. a source that is ahead: our notes must be a prefix of its notes; from our **verified state**
+   at our last checkpoint (``.ejournal-sync/<feed>.json``, recomputed by a full verification
+   of our copy when it does not match it) only the new entries are read and verified
+   (``ejournal.log.extend``), every new checkpoint's root recomputed from our tree;
+4. every one of our files must be a byte prefix of what replaces it (else a FORK); every
+   changed file is staged whole in ``<dest>/.ejournal-staging/<feed-id>/``: written, fsynced,
+   read back and compared; only then renamed into place, segments first, ``checkpoints`` last.
 
 Why whole files and rename rather than appending in place: an append interrupted by a pulled
 drive leaves a torn line in the copy that verifies no more; a rename either happened or did
@@ -33,17 +32,20 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from hashlib import sha256
 from pathlib import Path
 
 from ejournal.log.checkpoint import parse_checkpoint, read_notes
-from ejournal.log.errors import FormatError
-from ejournal.log.merkle import CompactRange
-from ejournal.log.note import Ed25519Verifier
+from ejournal.log.errors import FormatError, LogError
+from ejournal.log.extend import FeedState, verify_extension
+from ejournal.log.note import Ed25519Verifier, open_note
 from ejournal.log.storage import CHECKPOINTS, COSIGNATURES, SEGMENT_RE, list_segments
-from ejournal.log.verify import describe, verify_feed
+from ejournal.log.verify import _signers_for
+
+from .crypto import PLAIN, Codec
+from .source import OVERHEAD, DirSource, Source, SourceError
 
 STAGING = ".ejournal-staging"
+STATE_DIR = ".ejournal-sync"  # <feed-id>.json: the verified state of each copied feed
 SPACE_MARGIN = 1 << 20  # keep a MiB free besides what is written
 
 
@@ -77,6 +79,7 @@ class FeedSync:
     bytes_written: int = 0  # bytes actually written (whole staged files)
     entries: int = 0  # entries of the feed on the destination after the run
     root: str = ""  # base64 root of the last copied checkpoint
+    verified_from: int = 0  # the new entries were verified from this size on (incremental)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -118,6 +121,8 @@ class _Plan:
     files: dict[str, bytes]
     result: FeedSync
     new_feed: bool
+    state: FeedState | None = None
+    codec: Codec = PLAIN
 
 
 # --- durable file writing (tolerant of FAT/exFAT: no modes, fsync may do nothing) ----------
@@ -216,114 +221,211 @@ def _complete_lines_upto(data: bytes, count: int) -> tuple[bytes, int]:
     return data[:pos], n
 
 
-def _plan_feed(src: Path, dst: Path, root: Ed25519Verifier) -> _Plan:
-    feed_id = src.name
+def _skip_lines(data: bytes, count: int) -> bytes:
+    return data[len(_complete_lines_upto(data, count)[0]) :]
+
+
+def _diff_at(a: bytes, b: bytes) -> int:
+    return next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+
+
+def _fork(result: FeedSync, message: str) -> None:
+    result.status = "fork"
+    result.problems.append(f"FORK in feed {result.feed}: {message}")
+
+
+def _read_stored(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+def _plan_feed(
+    src: Source, feed_id: str, dest_root: Path, root: Ed25519Verifier, codec: Codec
+) -> _Plan:
+    dst = dest_root / "feeds" / feed_id
+
+    def _read_file(path: Path) -> bytes:  # our copy's files, decrypted when it is encrypted
+        stored = _read_stored(path)
+        return codec.decode(f"feeds/{feed_id}/{path.name}", stored) if stored else stored
+
     result = FeedSync(feed_id)
     plan = _Plan(feed_id, {}, result, not dst.exists())
-    # 1. Snapshot: checkpoints first (both only grow), then the segments.
-    notes_bytes = (src / CHECKPOINTS).read_bytes() if (src / CHECKPOINTS).exists() else b""
-    cosig_bytes = (src / COSIGNATURES).read_bytes() if (src / COSIGNATURES).exists() else b""
-    segments = [(first, path.name, path.read_bytes()) for first, path in list_segments(src)]
-    report = verify_feed(src, root)
-    if report.problems:  # a live feed's unsigned tail is not a problem (verify knows)
-        result.status = "invalid"
-        result.problems = ["source: " + line for line in describe(report.problems)]
-        return plan
+    index = src.index(feed_id)  # notes first, then the segments (both only grow)
     try:
-        notes = read_notes(notes_bytes)
-        cosigs = read_notes(cosig_bytes)
+        src_notes = read_notes(index.checkpoints)
+        src_cosigs = read_notes(index.cosignatures)
     except FormatError as e:
         result.status, result.problems = "invalid", [f"source {feed_id}: {e}"]
         return plan
-    if not notes.records:
+    if not src_notes.records:
         result.status, result.problems = "invalid", [f"source {feed_id}: no signed checkpoint"]
         return plan
-    last = parse_checkpoint(notes.records[-1].note.text)
-    notes_bytes = notes_bytes[: notes.valid_length]
-    cosig_bytes = cosig_bytes[: cosigs.valid_length]
-    # 2. The lines the last checkpoint covers, checked against its root.
+    notes_bytes = index.checkpoints[: src_notes.valid_length]
+    cosig_bytes = index.cosignatures[: src_cosigs.valid_length]
+    last = parse_checkpoint(src_notes.records[-1].note.text)
+    result.root = src_notes.records[-1].note.text.split("\n")[2]
+    have_notes = _read_file(dst / CHECKPOINTS)
+    have_cosigs = _read_file(dst / COSIGNATURES)
+    try:
+        have_parsed = read_notes(have_notes)
+    except FormatError as e:
+        _fork(result, f"the destination's checkpoints do not parse ({e}); nothing copied")
+        return plan
+    have_notes = have_notes[: have_parsed.valid_length]
+    have_size = (
+        parse_checkpoint(have_parsed.records[-1].note.text).size if have_parsed.records else 0
+    )
+    # 1. The source is not ahead: its notes must be ours, or a prefix of ours.
+    if last.size <= have_size:
+        if not have_notes.startswith(notes_bytes):
+            _fork(
+                result,
+                f"checkpoints differs from the source at byte {_diff_at(have_notes, notes_bytes)} "
+                "(two different signed histories of one feed; both kept, nothing copied)",
+            )
+        else:
+            result.status = "unchanged" if last.size == have_size else "ahead"
+            result.entries = have_size
+        return plan
+    if not notes_bytes.startswith(have_notes):
+        _fork(
+            result,
+            f"checkpoints differs from the source at byte {_diff_at(have_notes, notes_bytes)} "
+            "(two different signed histories of one feed; both kept, nothing copied)",
+        )
+        return plan
+    if have_cosigs and not cosig_bytes.startswith(have_cosigs):
+        _fork(result, "cosignatures differs from the source's (merging them is not supported)")
+        return plan
+    # 2. What we hold, verified: the state at our last checkpoint (kept, or recomputed once).
+    state, problem = load_state(dest_root, feed_id, root, have_notes, have_cosigs, codec)
+    if state is None:
+        _fork(result, f"the destination's copy does not verify ({problem}); nothing copied")
+        return plan
+    result.verified_from = state.size
+    # 3. The source's lines after it: whole segments from the one holding our last entry.
+    n, m = state.size, last.size
+    segments = [s for s in index.segments if s[0] < m]
+    k = max((i for i, s in enumerate(segments) if s[0] <= n), default=0)
     wanted: dict[str, bytes] = {}
-    tree = CompactRange()
-    covered = 0
-    for first, name, data in segments:
-        if first >= last.size:
-            break
-        part, n = _complete_lines_upto(data, last.size - first)
-        tree.extend([sha256(b"\x00" + line).digest() for line in part.split(b"\n")[:-1]])
+    chunks: list[tuple[str, bytes]] = []
+    for first, name, size in segments[k:]:
+        data = src.read(feed_id, name, 0, size)
+        part, _count = _complete_lines_upto(data, m - first)
         wanted[name] = part
-        covered = first + n
-    if covered != last.size or tree.root() != last.root:
+        chunks.append((name, _skip_lines(part, n - first) if first < n else part))
+    extension = verify_extension(state, root, notes_bytes, cosig_bytes, chunks)
+    if not extension.ok:
         result.status = "invalid"
-        result.problems = [
-            f"source {feed_id}: the lines read do not match the last checkpoint "
-            f"(size {last.size}); was the feed changed during the copy?"
-        ]
+        result.problems = [f"source: {p}" for p in extension.problems]
         return plan
     wanted[CHECKPOINTS] = notes_bytes
     if cosig_bytes:
         wanted[COSIGNATURES] = cosig_bytes
-    result.entries = last.size
-    result.root = notes.records[-1].note.text.split("\n")[2]
-    # 3. Compare with the destination: every file a prefix one way or the other.
-    ahead = False
-    have_names = set()
-    if dst.exists():
-        for path in dst.iterdir():
-            if SEGMENT_RE.fullmatch(path.name) or path.name in (CHECKPOINTS, COSIGNATURES):
-                have_names.add(path.name)
-    for name in sorted(have_names - set(wanted)):
-        if SEGMENT_RE.fullmatch(name) and int(name[4:16]) >= last.size:
-            ahead = True  # the destination holds entries the source has not signed yet
-        else:
-            result.status = "fork"
-            result.problems.append(
-                f"FORK in feed {feed_id}: the destination has {name}, the source has not "
-                "at that place"
-            )
+    result.entries = m
+    plan.state = extension.state
+    # 4. Never rewrite: each of our files must be a byte prefix of what replaces it.
+    lowest = segments[k][0] if segments else 0
+    for path in dst.iterdir() if dst.exists() else ():
+        name = path.name
+        if SEGMENT_RE.fullmatch(name) and int(name[4:16]) >= lowest and name not in wanted:
+            _fork(result, f"the destination has {name}, the source has not")
     for name, data in wanted.items():
-        if name not in have_names:
-            plan.files[name] = data
-            continue
-        have = (dst / name).read_bytes()
+        have = (
+            _read_file(dst / name)
+            if name not in (CHECKPOINTS, COSIGNATURES)
+            else (have_notes if name == CHECKPOINTS else have_cosigs)
+        )
         if have == data:
             continue
-        if data.startswith(have):
-            plan.files[name] = data
-        elif have.startswith(data):
-            ahead = True
-        else:
-            at = next(i for i, (a, b) in enumerate(zip(have, data, strict=False)) if a != b)
-            result.status = "fork"
-            result.problems.append(
-                f"FORK in feed {feed_id}: {name} differs from the source at byte {at} "
-                "(two different histories of one feed; both are kept, nothing was copied)"
+        if not data.startswith(have):
+            _fork(
+                result,
+                f"{name} differs from the source at byte {_diff_at(have, data)} (two copies "
+                "of one feed disagree; both are kept, nothing was copied; `ejournal verify` "
+                "on each tells which one is damaged)",
             )
-    if result.status == "fork":
-        plan.files = {}
-        return plan
-    if ahead and plan.files:
-        # The destination is ahead in one file and behind in another: refuse to mix them.
-        result.status = "fork"
-        result.problems.append(
-            f"FORK in feed {feed_id}: the destination is ahead of the source in some files "
-            "and behind in others"
-        )
-        plan.files = {}
-        return plan
-    # Counts: new lines and new bytes.
-    for name, data in plan.files.items():
-        old = len((dst / name).read_bytes()) if name in have_names else 0
-        result.bytes_copied += len(data) - old
-        result.bytes_written += len(data)
+            continue
+        plan.files[name] = data
+        result.bytes_copied += len(data) - len(have)
+        result.bytes_written += len(data) + (OVERHEAD if codec.encrypted else 0)
         if SEGMENT_RE.fullmatch(name):
-            result.entries_copied += data.count(b"\n", old)
-    if ahead:
-        result.status = "ahead"
-    elif not plan.files:
-        result.status = "unchanged"
-    elif plan.new_feed:
-        result.status = "new"
+            result.entries_copied += data.count(b"\n", len(have))
+    if result.status == "fork":
+        plan.files, plan.state = {}, None
+        result.bytes_copied = result.bytes_written = result.entries_copied = 0
+        return plan
+    result.status = "new" if plan.new_feed else "ok"
     return plan
+
+
+# --- the verified state of a replica's copy ------------------------------------------------
+
+
+def _state_path(dest_root: Path, feed_id: str) -> Path:
+    return dest_root / STATE_DIR / f"{feed_id}.json"
+
+
+def load_state(
+    dest_root: Path,
+    feed_id: str,
+    root: Ed25519Verifier,
+    notes: bytes,
+    cosigs: bytes,
+    codec: Codec = PLAIN,
+) -> tuple[FeedState | None, str]:
+    """The verified state of our copy of a feed at its last checkpoint.
+
+    The kept state file is used when it matches the copy (its tree's root is the root of our
+    last checkpoint, whose signature is checked again, and the notes files have the lengths it
+    says); otherwise the copy is verified in full once and the state recomputed.
+
+    Returns:
+        (state, "") or (None, what is wrong with the copy).
+    """
+    if not notes:
+        return FeedState.empty(feed_id), ""
+    parsed = read_notes(notes)
+    last_record = parsed.records[-1]
+    last = parse_checkpoint(last_record.note.text)
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError, LogError):
+        state = FeedState.from_json(_state_path(dest_root, feed_id).read_bytes())
+        if (
+            state.feed == feed_id
+            and state.size == last.size
+            and state.root() == last.root
+            and state.notes_length == len(notes)
+            and state.cosignatures_length == len(cosigs)
+        ):
+            open_note(last_record.note, _signers_for(feed_id, last.size, state.keys(root)))
+            return state, ""
+    # No usable state: verify our own copy from the start (once) and keep the result.
+    own = DirSource(dest_root, codec)
+    index = own.index(feed_id)
+    chunks = (
+        (name, _complete_lines_upto(own.read(feed_id, name, 0, size), last.size - first)[0])
+        for first, name, size in index.segments
+        if first < last.size
+    )
+    extension = verify_extension(FeedState.empty(feed_id), root, notes, cosigs, chunks)
+    if not extension.ok:
+        return None, "; ".join(extension.problems)
+    save_state(dest_root, extension.state)
+    return extension.state, ""
+
+
+def save_state(dest_root: Path, state: FeedState) -> None:
+    """Keep the verified state beside the copy (staged and renamed; FAT tolerant)."""
+    folder = dest_root / STATE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = _state_path(dest_root, state.feed)
+    tmp = path.with_name(path.name + ".tmp")
+    write_verified(tmp, state.to_json())
+    os.replace(tmp, path)
 
 
 # --- doing it -----------------------------------------------------------------------------
@@ -335,7 +437,9 @@ def _apply(plan: _Plan, dest_root: Path, hook: Callable[[str, Path], None] | Non
     order = sorted(n for n in plan.files if SEGMENT_RE.fullmatch(n))
     order += [n for n in (COSIGNATURES, CHECKPOINTS) if n in plan.files]
     for name in order:
-        write_verified(staging / name, plan.files[name])
+        write_verified(
+            staging / name, plan.codec.encode(f"feeds/{plan.feed}/{name}", plan.files[name])
+        )
         if hook:
             hook("staged", staging / name)
     _fsync_dir(staging)
@@ -351,6 +455,8 @@ def _apply(plan: _Plan, dest_root: Path, hook: Callable[[str, Path], None] | Non
                 hook("renamed", feed_dir / name)
         _fsync_dir(feed_dir)
         staging.rmdir()
+    if plan.state is not None:
+        save_state(dest_root, plan.state)
     # Sealed segments read-only, as the writer leaves them (no-op on FAT).
     segments = list_segments(feed_dir)
     for _, path in segments[:-1]:
@@ -366,11 +472,12 @@ def clean_staging(dest_root: Path) -> None:
 
 
 def replicate(
-    source: Path,
+    source: Path | Source,
     dest: Path,
     root: Ed25519Verifier,
     *,
     hook: Callable[[str, Path], None] | None = None,
+    codec: Codec = PLAIN,
 ) -> SyncResult:
     """Copy every feed of the replica ``source`` into the replica ``dest`` (append-only).
 
@@ -381,11 +488,13 @@ def replicate(
         ReplicaError: ``source`` has no feeds, or ``dest`` is not a folder.
     """
     started = time.perf_counter()
-    src_feeds = source / "feeds"
-    if not src_feeds.is_dir():
+    src = DirSource(source) if isinstance(source, Path) else source
+    try:
+        feed_ids = src.feeds()
+    except SourceError as e:
         raise ReplicaError(
-            f"{source} has no feeds folder", f"В папке {source} нет журналов (feeds)."
-        )
+            str(e), f"Источник {src.label} недоступен или в нём нет журналов."
+        ) from e
     if dest.exists() and not dest.is_dir():
         raise ReplicaError(f"{dest} is not a folder", f"{dest} — не папка.")
     dest.mkdir(parents=True, exist_ok=True)
@@ -393,8 +502,9 @@ def replicate(
     clean_staging(dest)
     result = SyncResult()
     plans = []
-    for src in sorted(p for p in src_feeds.iterdir() if p.is_dir()):
-        plan = _plan_feed(src, dest / "feeds" / src.name, root)
+    for feed_id in feed_ids:
+        plan = _plan_feed(src, feed_id, dest, root, codec)
+        plan.codec = codec
         plans.append(plan)
         result.feeds.append(plan.result)
     check_space(dest, sum(p.result.bytes_written for p in plans))

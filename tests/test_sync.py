@@ -104,12 +104,30 @@ def test_forged_source_is_refused(grown: School, tmp_path: Path) -> None:
     replicate(grown.path, dest, grown.root)
     _grow(grown, 5)
     seg = grown.segments()[-1]
-    data = seg.read_bytes().replace(b'"value":"3"', b'"value":"5"', 1)
+    data = seg.read_bytes()
+    cut = data.rindex(b"\n", 0, len(data) - 1) + 1  # the last entry: new to the copy
     seg.chmod(0o644)
-    seg.write_bytes(data)
+    seg.write_bytes(data[:cut] + data[cut:].replace(b'"actor":"', b'"actor":"x', 1))
     before = snapshot(dest)
     result = replicate(grown.path, dest, grown.root)
     assert not result.ok and result.feeds[0].status == "invalid"
+    assert "do not hash to the root" in result.feeds[0].problems[0]
+    assert snapshot(dest) == before
+
+
+def test_source_edited_where_the_copy_has_it_is_refused(grown: School, tmp_path: Path) -> None:
+    """An entry the copy already holds, rewritten on the source: the two disagree; nothing is
+    copied (the incremental check does not re-read old entries, the byte comparison of the
+    segment being extended catches it)."""
+    dest = tmp_path / "flash"
+    replicate(grown.path, dest, grown.root)
+    _grow(grown, 5)
+    seg = grown.segments()[-1]
+    seg.chmod(0o644)
+    seg.write_bytes(seg.read_bytes().replace(b'"value":"3"', b'"value":"5"', 1))
+    before = snapshot(dest)
+    result = replicate(grown.path, dest, grown.root)
+    assert not result.ok and result.feeds[0].failed
     assert snapshot(dest) == before
 
 
@@ -182,7 +200,7 @@ def test_backup_command(grown: School, tmp_path: Path) -> None:
     medium.mkdir()
     code, out = _backup(str(grown.path), str(medium), "--label", "флешка в сейфе директора")
     assert code == 0, out
-    assert "signed a checkpoint" in out
+    assert "the last checkpoint covers all 301 entries" in out  # closed cleanly: all signed
     (folder,) = (medium / BACKUP_DIR).iterdir()
     assert folder.name == f"{grown.root.key_id:08x}"
     assert verify_data_dir(folder, grown.root).ok
@@ -270,3 +288,17 @@ def test_pulled_drive_at_random_offsets(grown: School, tmp_path: Path) -> None:
         assert _lines(dest) == entries_before
     assert replicate(grown.path, dest, grown.root).entries_copied == 30
     assert verify_data_dir(dest, grown.root).ok
+
+
+def test_backup_signs_an_unsigned_tail_first(grown: School, tmp_path: Path) -> None:
+    """A server that stopped before signing its last entries (a crash): the backup signs them
+    (FORMAT §8) and copies all of them."""
+    feed = grown.open()
+    try:
+        feed.append([realistic_entry(i) for i in range(3)])
+        crashed = copy_school(grown, tmp_path / "crashed")  # the files as a crash leaves them
+    finally:
+        feed.close()
+    code, out = _backup(str(crashed.path), str(tmp_path), "--label", "x")
+    assert code == 0, out
+    assert "signed a checkpoint over 304 entries" in out and "304 on the copy" in out

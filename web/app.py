@@ -34,7 +34,9 @@ from .views.admin_people import PeopleController
 from .views.admin_schedule import ScheduleController
 from .views.admin_security import SecurityController
 from .views.admin_structure import StructureController
+from .views.backups import BackupsController, ConflictsController
 from .views.classes import ClassController
+from .views.feeds import FeedsController, start_replication, stop_replication
 from .views.home import HomeController
 from .views.lesson import LessonController
 from .views.logins import LoginsController
@@ -149,6 +151,9 @@ def create_app(
             LessonController,
             ClassController,
             *ADMIN_CONTROLLERS,
+            FeedsController,
+            BackupsController,
+            ConflictsController,
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],
@@ -157,8 +162,8 @@ def create_app(
             ),
         ],
         guards=[role_guard],
-        on_startup=[startup],
-        on_shutdown=[shutdown],
+        on_startup=[startup, start_replication],
+        on_shutdown=[stop_replication, shutdown],
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(directory=HERE / "templates", engine=Engine),
         exception_handlers={

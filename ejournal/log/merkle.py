@@ -61,6 +61,26 @@ class CompactRange:
         # Roots of the perfect subtrees, largest (leftmost) first; sizes are the set bits of size.
         self._stack: list[bytes] = []
 
+    @classmethod
+    def from_hashes(cls, size: int, hashes: Sequence[bytes]) -> CompactRange:
+        """The tree of ``size`` leaves given by its perfect-subtree roots (see :attr:`hashes`).
+
+        Raises:
+            ValueError: the number of hashes is not the number of set bits of ``size``.
+        """
+        wrong = any(len(h) != HASH_SIZE for h in hashes)
+        if size < 0 or len(hashes) != bin(size).count("1") or wrong:
+            raise ValueError("a compact range needs one 32-byte hash per set bit of its size")
+        tree = cls()
+        tree.size = size
+        tree._stack = list(hashes)
+        return tree
+
+    @property
+    def hashes(self) -> list[bytes]:
+        """The roots of the perfect subtrees, largest first: with ``size``, the whole state."""
+        return list(self._stack)
+
     def copy(self) -> CompactRange:
         other = CompactRange()
         other.size = self.size

@@ -426,3 +426,17 @@ class MessageSent(Event, frozen=True):
 @event("message.read")
 class MessageRead(Event, frozen=True):
     message: str
+
+
+# --- replication between sites (issue #9) -------------------------------------------------
+
+
+@event("replica.received")
+class ReplicaReceived(Event, frozen=True):
+    """This site's projection now holds another feed's entries up to ``size`` (a branch
+    school's server, a restored server's predecessor). Recorded by the receiving server so
+    that every site can tell, from the log alone, which edits were made without seeing each
+    other (conflicts, docs/SYNC.md)."""
+
+    feed: str
+    size: int

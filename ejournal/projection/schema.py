@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -141,6 +141,12 @@ CREATE TABLE message_recipients (
 );
 
 CREATE TABLE unknown_entries (ref TEXT PRIMARY KEY, type TEXT, at TEXT);
+
+-- replication between sites (issue #9): feed ``feed`` at entry ``seq`` had received feed
+-- ``other`` up to ``size`` entries (replica.received); the conflicts query reads it.
+CREATE TABLE receipts (
+    feed TEXT, seq INTEGER, other TEXT, size INTEGER, at TEXT, PRIMARY KEY (feed, seq, other)
+);
 """
 
 # Tables whose rows come from entries made by someone: R-SEC-3 invalidates them.
