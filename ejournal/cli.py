@@ -20,6 +20,7 @@ from .log.errors import FormatError, IntegrityError, KeyFileError, LogError
 from .log.feed import SigningPolicy
 from .log.keys import load_public_key
 from .log.note import Ed25519Verifier, parse_vkey
+from .blobs import verify_blobs
 from .log.verify import verify_data_dir
 from .projection.db import rebuild as rebuild_projection
 
@@ -99,6 +100,7 @@ def verify(data_dir: Path, root_key: str | None, quiet: bool) -> None:
     dd = DataDir(data_dir).require()
     root = _root_verifier(dd, root_key)
     report = verify_data_dir(data_dir, root)
+    report.problems.extend(verify_blobs(data_dir).problems)  # referenced files (FORMAT.md §14)
     if not quiet:
         click.echo(f"root key {root.vkey()}")
         for feed in report.feeds:

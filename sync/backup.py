@@ -21,6 +21,7 @@ from ejournal.log.errors import FeedLockedError, KeyFileError
 from ejournal.log.feed import SigningPolicy
 from ejournal.log.verify import Report, verify_data_dir
 
+from .blobs import copy_blobs
 from .replica import ReplicaError, SyncResult, copy_public_keys, replicate, write_verified
 
 BACKUP_DIR = "ejournal-backup"
@@ -82,6 +83,7 @@ def backup(data: Path, medium: Path, label: str) -> BackupResult:
     sync = replicate(dd.path, folder, root)
     warnings = copy_public_keys(dd.keys, folder / "keys")
     report = verify_data_dir(folder, root)
+    report.problems.extend(copy_blobs(dd.path, folder))  # the files entries reference (#11)
     record: dict[str, object] = {
         "label": label,
         "time": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
