@@ -15,7 +15,6 @@ from ejournal.blobs.verify import check_blob, referenced_blobs
 from ejournal.log.verify import Problem
 
 
-
 def _write_verified(path: Path, data: bytes) -> None:
     """A new file: written, fsynced, read back and compared (a flash drive may lie)."""
     with open(path, "xb") as f:

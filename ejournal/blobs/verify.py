@@ -103,9 +103,7 @@ def check_blob(store: Path, ref: Reference) -> tuple[Problem | None, int]:
             "blob_mismatch", str(path), f"content hashes to {digest} (changed on disk)"
         ), size
     if size != ref.size:
-        return Problem(
-            "blob_size", str(path), f"{size} bytes, {ref.place} says {ref.size}"
-        ), size
+        return Problem("blob_size", str(path), f"{size} bytes, {ref.place} says {ref.size}"), size
     return None, size
 
 

@@ -13,6 +13,7 @@ import re
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
+from hashlib import sha256
 
 from ..blobs import BlobStore
 from .errors import RuleViolation
@@ -62,7 +63,11 @@ def human_size(size: int) -> str:
     for unit, step in (("ГБ", 1 << 30), ("МБ", 1 << 20), ("КБ", 1 << 10)):
         if size >= step:
             value = size / step
-            return f"{value:.0f} {unit}" if value >= 10 or value.is_integer() else f"{value:.1f} {unit}"
+            return (
+                f"{value:.0f} {unit}"
+                if value >= 10 or value.is_integer()
+                else f"{value:.1f} {unit}"
+            )
     return f"{size} Б"
 
 
@@ -72,10 +77,10 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 def clean_name(name: str) -> str:
     """A file name safe to show and to send back: no folders, no control characters."""
     name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = _UNSAFE.sub("_", name).strip(" .")
+    name = _UNSAFE.sub("_", name.strip()).strip(" .")
     if len(name) > 150:
         stem, dot, ext = name.rpartition(".")
-        name = (stem[: 140] + dot + ext[:9]) if dot and len(ext) <= 9 else name[:150]
+        name = (stem[:140] + dot + ext[:9]) if dot and len(ext) <= 9 else name[:150]
     return name or "файл"
 
 
@@ -84,9 +89,9 @@ def media_type_of(name: str, data: bytes) -> str:
     that type does; otherwise what the name's extension says, or application/octet-stream."""
     guessed = mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
     for media_type, magics in INLINE_TYPES.items():
-        if any(data.startswith(m) for m in magics):
-            if media_type != "image/webp" or data[8:12] == b"WEBP":
-                return media_type
+        webp_ok = media_type != "image/webp" or data[8:12] == b"WEBP"
+        if webp_ok and any(data.startswith(m) for m in magics):
+            return media_type
     if guessed in INLINE_TYPES:
         return "application/octet-stream"  # says image or PDF, is not: a download only
     return guessed
@@ -137,8 +142,6 @@ def check_and_store(
 
 
 def _digest(data: bytes) -> str:
-    from hashlib import sha256
-
     return sha256(data).hexdigest()
 
 

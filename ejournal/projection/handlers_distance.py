@@ -36,9 +36,19 @@ def _limits(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.FileLimitsSet) -
 def _material(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MaterialPublished) -> None:
     db.execute(
         "INSERT OR REPLACE INTO materials VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (e.material, e.course, e.title, e.text, e.lesson, e.plan_topic, c.at, c.by, c.ref,
-         c.invalid),
-    )  # fmt: skip
+        (
+            e.material,
+            e.course,
+            e.title,
+            e.text,
+            e.lesson,
+            e.plan_topic,
+            c.at,
+            c.by,
+            c.ref,
+            c.invalid,
+        ),
+    )
     _files(db, c, e.material, e.files)
 
 
@@ -46,9 +56,22 @@ def _material(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MaterialPublis
 def _assignment(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.AssignmentPublished) -> None:
     db.execute(
         "INSERT OR REPLACE INTO assignments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (e.assignment, e.course, e.title, e.text, utc(e.due), e.due, e.kind, e.lesson,
-         e.plan_topic, c.at, c.by, c.ref, c.invalid),
-    )  # fmt: skip
+        (
+            e.assignment,
+            e.course,
+            e.title,
+            e.text,
+            utc(e.due),
+            e.due,
+            e.kind,
+            e.lesson,
+            e.plan_topic,
+            c.at,
+            c.by,
+            c.ref,
+            c.invalid,
+        ),
+    )
     _files(db, c, e.assignment, e.files)
 
 
@@ -95,20 +118,48 @@ def _question(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.QuestionAdded)
     options = json.dumps([[o.text, o.correct] for o in e.options], ensure_ascii=False)
     db.execute(
         "INSERT OR REPLACE INTO questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (e.question, e.subject, e.kind, e.text, e.points, options, _json(e.accepted), e.number,
-         e.tolerance, e.topic, c.at, c.by),
-    )  # fmt: skip
+        (
+            e.question,
+            e.subject,
+            e.kind,
+            e.text,
+            e.points,
+            options,
+            _json(e.accepted),
+            e.number,
+            e.tolerance,
+            e.topic,
+            c.at,
+            c.by,
+        ),
+    )
 
 
 @handles(ev.QuizPublished)
 def _quiz(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.QuizPublished) -> None:
     scale = json.dumps([[s.value, s.min_points] for s in e.scale], ensure_ascii=False)
     db.execute(
-        "INSERT OR REPLACE INTO quizzes VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (e.quiz, e.course, e.title, _json(e.questions), e.minutes, e.opens, e.closes, scale,
-         e.control, e.kind, e.draw, e.seed, e.lesson, c.at, c.by, c.ref, c.invalid),
-    )  # fmt: skip
+        "INSERT OR REPLACE INTO quizzes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            e.quiz,
+            e.course,
+            e.title,
+            _json(e.questions),
+            e.minutes,
+            e.opens,
+            e.closes,
+            scale,
+            e.control,
+            e.kind,
+            e.draw,
+            e.seed,
+            e.lesson,
+            c.at,
+            c.by,
+            c.ref,
+            c.invalid,
+        ),
+    )
 
 
 def deadline_of(started_at: str, minutes: int) -> str:
@@ -125,9 +176,19 @@ def _started(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.QuizStarted) ->
     db.execute(
         "INSERT OR REPLACE INTO attempts VALUES "
         "(?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL, ?, ?, ?, ?)",
-        (e.attempt, e.quiz, e.student, _json(e.questions), c.at, deadline, c.at, c.by, c.ref,
-         c.invalid),
-    )  # fmt: skip
+        (
+            e.attempt,
+            e.quiz,
+            e.student,
+            _json(e.questions),
+            c.at,
+            deadline,
+            c.at,
+            c.by,
+            c.ref,
+            c.invalid,
+        ),
+    )
 
 
 @handles(ev.QuizAnswered)
@@ -175,9 +236,20 @@ def _achievement(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.Achievement
     db.execute(
         "INSERT OR REPLACE INTO achievements VALUES "
         "(?, ?, ?, ?, ?, ?, ?, 'new', NULL, NULL, '', NULL, ?, ?, ?, ?)",
-        (e.achievement, e.student, e.kind, e.title, e.level, e.date, e.result, c.at, c.by, c.ref,
-         c.invalid),
-    )  # fmt: skip
+        (
+            e.achievement,
+            e.student,
+            e.kind,
+            e.title,
+            e.level,
+            e.date,
+            e.result,
+            c.at,
+            c.by,
+            c.ref,
+            c.invalid,
+        ),
+    )
     _files(db, c, e.achievement, e.files)
 
 

@@ -145,10 +145,20 @@ def _submissions(db: sqlite3.Connection, where: str, params: Sequence[str]) -> l
     result = []
     for sub, student, text, at, late, withdrawn, review, mark, value in rows:
         r = json.loads(review) if review else None
-        result.append(Submission(
-            sub, student, text, at, bool(late), bool(withdrawn), attached.get(sub, ()),
-            Review(r[0], r[1], bool(r[2]), r[3]) if r else None, mark, value,
-        ))  # fmt: skip
+        result.append(
+            Submission(
+                sub,
+                student,
+                text,
+                at,
+                bool(late),
+                bool(withdrawn),
+                attached.get(sub, ()),
+                Review(r[0], r[1], bool(r[2]), r[3]) if r else None,
+                mark,
+                value,
+            )
+        )
     return result
 
 
@@ -162,10 +172,13 @@ def assignment_detail(db: sqlite3.Connection, assignment: str, on: str) -> Assig
     for s in subs:
         by_student.setdefault(s.student, []).append(s)
     work = [
-        StudentWork(m.student, _current(by_student.get(m.student.person, [])),
-                    tuple(by_student.get(m.student.person, [])))
+        StudentWork(
+            m.student,
+            _current(by_student.get(m.student.person, [])),
+            tuple(by_student.get(m.student.person, [])),
+        )
         for m in members(db, course.group, min(item.at[:10], on), on)
-    ]  # fmt: skip
+    ]
     return AssignmentDetail(item, course, tuple(work))
 
 
@@ -217,9 +230,14 @@ def student_assignments(
     groups = groups_of(db, student, on)
     if not groups:
         return ()
-    courses = [c for (c,) in db.execute(
-        f"SELECT course FROM courses WHERE grp IN ({','.join('?' * len(groups))}) "
-        "AND start <= ? AND end >= ?", (*groups, on, on))]  # fmt: skip
+    courses = [
+        c
+        for (c,) in db.execute(
+            f"SELECT course FROM courses WHERE grp IN ({','.join('?' * len(groups))}) "
+            "AND start <= ? AND end >= ?",
+            (*groups, on, on),
+        )
+    ]
     result = []
     for course in courses:
         name = course_info(db, course).subject_name
@@ -231,10 +249,15 @@ def student_assignments(
             ).fetchone()[0]
             work = student_work(db, item.item, student)
             cur = work.current
-            result.append(StudentAssignment(
-                item, name, status_of(work, due, now_utc), cur.mark_value if cur else "",
-                cur.review.comment if cur and cur.review else "",
-            ))  # fmt: skip
+            result.append(
+                StudentAssignment(
+                    item,
+                    name,
+                    status_of(work, due, now_utc),
+                    cur.mark_value if cur else "",
+                    cur.review.comment if cur and cur.review else "",
+                )
+            )
     result.sort(key=lambda a: (a.item.due, a.item.item))
     return tuple(result)
 
@@ -244,9 +267,9 @@ def _member_or_guardian(db: sqlite3.Connection, person_id: str, group: str, on: 
     if "student" in roles and lookup.is_member(db, person_id, group, on):
         return True
     return any(
-        lookup.is_member(db, child, group, on) for child in access.scopes_of(db, person_id,
-                                                                             "parent", on)
-    )  # fmt: skip
+        lookup.is_member(db, child, group, on)
+        for child in access.scopes_of(db, person_id, "parent", on)
+    )
 
 
 def may_see_course(db: sqlite3.Connection, viewer: str, course: str, on: str) -> bool:

@@ -38,8 +38,9 @@ def achievements_of(db: sqlite3.Connection, student: str) -> tuple[Achievement, 
         (student,),
     ).fetchall()
     attached = files_of(db, [r[0] for r in rows])
-    return tuple(Achievement(*r[:9], bool(r[9]), r[10], r[11], attached.get(r[0], ()))
-                 for r in rows)  # fmt: skip
+    return tuple(
+        Achievement(*r[:9], bool(r[9]), r[10], r[11], attached.get(r[0], ())) for r in rows
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +64,11 @@ def class_portfolios(
             "WHERE student = ? AND invalid = 0 AND withdrawn_at IS NULL",
             (m.student.person,),
         ).fetchone()
-        result.append(PortfolioState(m.student, last or "", count, unconfirmed or 0,
-                                     not last or last[:10] < since))  # fmt: skip
+        result.append(
+            PortfolioState(
+                m.student, last or "", count, unconfirmed or 0, not last or last[:10] < since
+            )
+        )
     return tuple(result)
 
 
@@ -86,6 +90,9 @@ def may_enter_portfolio(db: sqlite3.Connection, viewer: str, student: str, on: s
 
 def owner_of_file(db: sqlite3.Connection, owner: str, sha256: str) -> bool:
     """Whether the record ``owner`` references the file ``sha256``."""
-    return db.execute(
-        "SELECT 1 FROM file_refs WHERE owner = ? AND sha256 = ?", (owner, sha256)
-    ).fetchone() is not None
+    return (
+        db.execute(
+            "SELECT 1 FROM file_refs WHERE owner = ? AND sha256 = ?", (owner, sha256)
+        ).fetchone()
+        is not None
+    )

@@ -46,9 +46,13 @@ def quiz_info(db: sqlite3.Connection, quiz: str) -> QuizInfo:
 
 
 def course_quizzes(db: sqlite3.Connection, course: str) -> tuple[QuizInfo, ...]:
-    ids = [q for (q,) in db.execute(
-        "SELECT quiz FROM quizzes WHERE course = ? AND invalid = 0 ORDER BY opens, at", (course,)
-    )]  # fmt: skip
+    ids = [
+        q
+        for (q,) in db.execute(
+            "SELECT quiz FROM quizzes WHERE course = ? AND invalid = 0 ORDER BY opens, at",
+            (course,),
+        )
+    ]
     return tuple(quiz_info(db, q) for q in ids)
 
 
@@ -107,10 +111,28 @@ def attempt_view(db: sqlite3.Connection, attempt: str) -> AttemptView:
         kind, text, pts, options = db.execute(
             "SELECT kind, text, points, options FROM questions WHERE question = ?", (q,)
         ).fetchone()
-        shown.append(ShownQuestion(q, kind, text, pts, tuple(o[0] for o in json.loads(options)),
-                                   tuple(answers.get(q, ()))))  # fmt: skip
-    return AttemptView(a, quiz_info(db, quiz), student, started, deadline, finished,
-                       confirmed is not None, value or "", points, tuple(shown))  # fmt: skip
+        shown.append(
+            ShownQuestion(
+                q,
+                kind,
+                text,
+                pts,
+                tuple(o[0] for o in json.loads(options)),
+                tuple(answers.get(q, ())),
+            )
+        )
+    return AttemptView(
+        a,
+        quiz_info(db, quiz),
+        student,
+        started,
+        deadline,
+        finished,
+        confirmed is not None,
+        value or "",
+        points,
+        tuple(shown),
+    )
 
 
 def find_attempt(db: sqlite3.Connection, quiz: str, student: str) -> str | None:
@@ -128,8 +150,9 @@ def question_of(db: sqlite3.Connection, question: str) -> scoring.Question:
         (question,),
     ).fetchone()
     correct = tuple(i for i, (_, ok) in enumerate(json.loads(options)) if ok)
-    return scoring.Question(question, kind, points, correct, tuple(json.loads(accepted)), number,
-                            tolerance)  # fmt: skip
+    return scoring.Question(
+        question, kind, points, correct, tuple(json.loads(accepted)), number, tolerance
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +167,11 @@ def attempt_score(db: sqlite3.Connection, attempt: str) -> Score:
     """Points of an attempt: automatic for the four kinds, the teacher's for free text."""
     row = _attempt_row(db, attempt)
     answers = _answers(db, attempt)
-    checks = dict(db.execute(
-        "SELECT question, points FROM answer_checks WHERE attempt = ?", (attempt,)
-    ).fetchall())  # fmt: skip
+    checks = dict(
+        db.execute(
+            "SELECT question, points FROM answer_checks WHERE attempt = ?", (attempt,)
+        ).fetchall()
+    )
     total = most = unchecked = 0
     per = []
     for q in json.loads(row[3]):
@@ -192,11 +217,16 @@ def quiz_results(db: sqlite3.Connection, quiz: str, now_utc: str) -> tuple[Resul
         value = r[8] or scoring.mark_for(score.points, list(info.scale))
         answers = _answers(db, attempt)
         free = tuple(
-            (q, db.execute("SELECT text FROM questions WHERE question = ?", (q,)).fetchone()[0],
-             " ".join(answers.get(q, [])), pts, most)
+            (
+                q,
+                db.execute("SELECT text FROM questions WHERE question = ?", (q,)).fetchone()[0],
+                " ".join(answers.get(q, [])),
+                pts,
+                most,
+            )
             for q, pts, most in score.per_question
             if question_of(db, q).kind == "free"
-        )  # fmt: skip
+        )
         rows.append(ResultRow(m.student, attempt, state, score, value, free))
     return tuple(rows)
 
@@ -221,10 +251,14 @@ def control_report(db: sqlite3.Connection, control: str, subject: str = "") -> C
     """R-DST-2: the deputy head's report over every test of a kind of control (of a subject):
     per class the share of points scored, per question and class the share of correct answers
     (full points). Attempts that were never confirmed count once they are over."""
-    quizzes = [quiz_info(db, q) for (q,) in db.execute(
-        "SELECT q.quiz FROM quizzes q JOIN courses c ON c.course = q.course "
-        "WHERE q.control = ? AND q.invalid = 0 AND (? = '' OR c.subject = ?) ORDER BY q.at",
-        (control, subject, subject))]  # fmt: skip
+    quizzes = [
+        quiz_info(db, q)
+        for (q,) in db.execute(
+            "SELECT q.quiz FROM quizzes q JOIN courses c ON c.course = q.course "
+            "WHERE q.control = ? AND q.invalid = 0 AND (? = '' OR c.subject = ?) ORDER BY q.at",
+            (control, subject, subject),
+        )
+    ]
     classes: dict[str, list[int]] = {}
     shares: dict[str, dict[str, list[int]]] = {}
     for quiz in quizzes:
@@ -248,13 +282,18 @@ def control_report(db: sqlite3.Connection, control: str, subject: str = "") -> C
         text, kind = db.execute(
             "SELECT text, kind FROM questions WHERE question = ?", (q,)
         ).fetchone()
-        questions.append(QuestionShare(q, text, kind, tuple(
-            (c, v[0], v[1]) for c, v in sorted(by_class.items()))))  # fmt: skip
+        questions.append(
+            QuestionShare(
+                q, text, kind, tuple((c, v[0], v[1]) for c, v in sorted(by_class.items()))
+            )
+        )
     questions.sort(key=lambda s: s.text)
     return ControlReport(
         control,
         tuple(quizzes),
-        tuple((c, v[0], round(v[1] / v[2], 3) if v[2] else 0.0) for c, v in sorted(classes.items())),
+        tuple(
+            (c, v[0], round(v[1] / v[2], 3) if v[2] else 0.0) for c, v in sorted(classes.items())
+        ),
         tuple(questions),
     )
 
@@ -269,8 +308,11 @@ class BankQuestion:
 
 
 def question_bank(db: sqlite3.Connection, subject: str) -> tuple[BankQuestion, ...]:
-    return tuple(BankQuestion(*r) for r in db.execute(
-        "SELECT question, kind, text, points, topic FROM questions WHERE subject = ? "
-        "ORDER BY topic, at", (subject,)))  # fmt: skip
-
-
+    return tuple(
+        BankQuestion(*r)
+        for r in db.execute(
+            "SELECT question, kind, text, points, topic FROM questions WHERE subject = ? "
+            "ORDER BY topic, at",
+            (subject,),
+        )
+    )

@@ -47,9 +47,12 @@ def require_student_of(j: Journal, actor: str, course: lookup.Course) -> None:
 def _place(j: Journal, course: lookup.Course, lesson: str, plan_topic: int) -> None:
     if lesson and lookup.lesson(j.db, lesson).course.course != course.course:
         raise RuleViolation("Урок не из этого курса.")
-    if plan_topic and not j.db.execute(
-        "SELECT 1 FROM plan_topics WHERE course = ? AND number = ?", (course.course, plan_topic)
-    ).fetchone():
+    if (
+        plan_topic
+        and not j.db.execute(
+            "SELECT 1 FROM plan_topics WHERE course = ? AND number = ?", (course.course, plan_topic)
+        ).fetchone()
+    ):
         raise RuleViolation("В КТП курса нет темы с таким номером.")
 
 
@@ -82,8 +85,9 @@ def publish_material(
         _place(j, c, lesson, plan_topic)
         refs = files.check_and_store(j.db, BlobStore.of(j.data_dir.path), uploads or [])
         material = j.ids.new("mat")
-        j.record(actor, [ev.MaterialPublished(material, course, title, text, refs, lesson,
-                                              plan_topic)])  # fmt: skip
+        j.record(
+            actor, [ev.MaterialPublished(material, course, title, text, refs, lesson, plan_topic)]
+        )
         return material
 
 
@@ -115,9 +119,22 @@ def publish_assignment(
         _place(j, c, lesson, plan_topic)
         refs = files.check_and_store(j.db, BlobStore.of(j.data_dir.path), uploads or [])
         assignment = j.ids.new("asg")
-        j.record(actor, [ev.AssignmentPublished(
-            assignment, course, title, text, format_time(due), kind, refs, lesson, plan_topic
-        )])  # fmt: skip
+        j.record(
+            actor,
+            [
+                ev.AssignmentPublished(
+                    assignment,
+                    course,
+                    title,
+                    text,
+                    format_time(due),
+                    kind,
+                    refs,
+                    lesson,
+                    plan_topic,
+                )
+            ],
+        )
         return assignment
 
 
@@ -205,9 +222,14 @@ def _submission(j: Journal, submission: str) -> tuple[str, str, str, str | None]
 
 
 def review(
-    j: Journal, actor: str, *, submission: str, comment: str = "", value: str = "",
+    j: Journal,
+    actor: str,
+    *,
+    submission: str,
+    comment: str = "",
+    value: str = "",
     returned: bool = False,
-) -> None:  # fmt: skip
+) -> None:
     """The teacher's review: a comment, the proposed mark, or a return for rework."""
     comment = text_of(comment, "Комментарий", 5000, required=False)
     value = value.strip().lower()
@@ -242,9 +264,12 @@ def mark_review(j: Journal, actor: str, *, submission: str, lesson: str = "") ->
             raise RuleViolation("Отметка за эту работу уже выставлена в журнал.")
         if withdrawn:
             raise RuleViolation("Ученик забрал эту работу.")
-        lesson = lesson or j.db.execute(
-            "SELECT lesson FROM assignments WHERE assignment = ?", (assignment,)
-        ).fetchone()[0]
+        lesson = (
+            lesson
+            or j.db.execute(
+                "SELECT lesson FROM assignments WHERE assignment = ?", (assignment,)
+            ).fetchone()[0]
+        )
         if not lesson:
             raise RuleViolation("Задание не привязано к уроку: выберите урок для отметки.")
         c, _, kind = _assignment(j, assignment)

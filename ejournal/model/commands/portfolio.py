@@ -65,8 +65,9 @@ def add_achievement(
     if kind not in KINDS:
         raise RuleViolation("Вид достижения: олимпиада, конкурс, сертификат, проект или другое.")
     if level not in LEVELS:
-        raise RuleViolation("Уровень: школьный, муниципальный, региональный, всероссийский или "
-                            "международный.")  # fmt: skip
+        raise RuleViolation(
+            "Уровень: школьный, муниципальный, региональный, всероссийский или международный."
+        )
     try:
         day = _date.fromisoformat(date).isoformat()
     except ValueError as e:
@@ -78,8 +79,10 @@ def add_achievement(
             raise RuleViolation("Дата достижения не может быть в будущем.")
         refs = files.check_and_store(j.db, BlobStore.of(j.data_dir.path), uploads or [])
         achievement = j.ids.new("ach")
-        j.record(actor, [ev.AchievementAdded(achievement, student, kind, title, level, day,
-                                             result, refs)])  # fmt: skip
+        j.record(
+            actor,
+            [ev.AchievementAdded(achievement, student, kind, title, level, day, result, refs)],
+        )
         return achievement
 
 
@@ -102,8 +105,10 @@ def confirm_achievement(
     with j.command():
         student, _, status, withdrawn = _achievement(j, achievement)
         today = j.today()
-        if not any(access.is_class_teacher(j.db, actor, c, today)
-                   for c in student_classes(j, student, today)):  # fmt: skip
+        if not any(
+            access.is_class_teacher(j.db, actor, c, today)
+            for c in student_classes(j, student, today)
+        ):
             raise PermissionDenied("Подтверждает портфолио классный руководитель ученика.")
         if withdrawn:
             raise RuleViolation("Эта запись снята.")

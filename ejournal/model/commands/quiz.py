@@ -41,7 +41,9 @@ def add_question(
     options = [ev.QuizOption(o.text.strip(), o.correct) for o in options or [] if o.text.strip()]
     accepted = [a.strip() for a in accepted or [] if a.strip()]
     if kind not in scoring.KINDS:
-        raise RuleViolation("Вид вопроса: один ответ, несколько, краткий ответ, число, развёрнутый.")
+        raise RuleViolation(
+            "Вид вопроса: один ответ, несколько, краткий ответ, число, развёрнутый."
+        )
     if not 1 <= points <= 100:
         raise RuleViolation("Баллы за вопрос: от 1 до 100.")
     right = sum(o.correct for o in options)
@@ -65,11 +67,23 @@ def add_question(
         if not j.db.execute("SELECT 1 FROM subjects WHERE subject = ?", (subject,)).fetchone():
             raise NotFound("Такой предмет не найден.")
         question = j.ids.new("qst")
-        j.record(actor, [ev.QuestionAdded(
-            question, subject, kind, text, points, options if kind in ("single", "multiple")
-            else [], accepted if kind == "short" else [], number.strip(), tolerance.strip(),
-            topic.strip()[:200],
-        )])  # fmt: skip
+        j.record(
+            actor,
+            [
+                ev.QuestionAdded(
+                    question,
+                    subject,
+                    kind,
+                    text,
+                    points,
+                    options if kind in ("single", "multiple") else [],
+                    accepted if kind == "short" else [],
+                    number.strip(),
+                    tolerance.strip(),
+                    topic.strip()[:200],
+                )
+            ],
+        )
         return question
 
 
@@ -110,20 +124,39 @@ def publish_quiz(
         c = lookup.course(j.db, course)
         require_course_teacher(j, actor, c)
         teaching._require_marks_allowed(c)
-        found = dict(j.db.execute(
-            f"SELECT question, points FROM questions WHERE subject = ? AND question IN "
-            f"({','.join('?' * len(questions))})", (c.subject, *questions),
-        ).fetchall())  # fmt: skip
+        found = dict(
+            j.db.execute(
+                f"SELECT question, points FROM questions WHERE subject = ? AND question IN "
+                f"({','.join('?' * len(questions))})",
+                (c.subject, *questions),
+            ).fetchall()
+        )
         if len(found) != len(questions):
             raise RuleViolation("Среди вопросов есть не из банка этого предмета.")
         steps = _scale(scale, c.grading)
         if lesson and lookup.lesson(j.db, lesson).course.course != course:
             raise RuleViolation("Урок не из этого курса.")
         quiz = j.ids.new("qz")
-        j.record(actor, [ev.QuizPublished(
-            quiz, course, title, questions, minutes, opens, closes, steps, control, kind, draw,
-            secrets.token_hex(8), lesson,
-        )])  # fmt: skip
+        j.record(
+            actor,
+            [
+                ev.QuizPublished(
+                    quiz,
+                    course,
+                    title,
+                    questions,
+                    minutes,
+                    opens,
+                    closes,
+                    steps,
+                    control,
+                    kind,
+                    draw,
+                    secrets.token_hex(8),
+                    lesson,
+                )
+            ],
+        )
         return quiz
 
 
@@ -135,7 +168,8 @@ def _scale(scale: list[tuple[str, int]], grading: str) -> list[ev.ScaleStep]:
         raise RuleViolation("Шкала: у каждой отметки свой порог баллов.")
     if min(m for _, m in scale) != 0 or any(m < 0 for _, m in scale):
         raise RuleViolation("Шкала должна начинаться с 0 баллов.")
-    return [ev.ScaleStep(v, m) for v, (_, m) in sorted(zip(values, scale), key=lambda x: -x[1][1])]
+    steps = sorted(zip(values, (m for _, m in scale), strict=True), key=lambda x: -x[1])
+    return [ev.ScaleStep(v, m) for v, m in steps]
 
 
 def _quiz(j: Journal, quiz: str) -> tuple[lookup.Course, dict[str, object]]:
@@ -146,8 +180,18 @@ def _quiz(j: Journal, quiz: str) -> tuple[lookup.Course, dict[str, object]]:
     ).fetchone()
     if row is None:
         raise NotFound("Такой тест не найден.")
-    keys = ("course", "questions", "minutes", "opens", "closes", "draw", "seed", "scale", "kind",
-            "lesson")  # fmt: skip
+    keys = (
+        "course",
+        "questions",
+        "minutes",
+        "opens",
+        "closes",
+        "draw",
+        "seed",
+        "scale",
+        "kind",
+        "lesson",
+    )
     info = dict(zip(keys, row, strict=True))
     info["questions"] = json.loads(row[1])
     info["scale"] = [tuple(s) for s in json.loads(row[7])]
