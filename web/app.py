@@ -33,6 +33,7 @@ from .views.classes import ClassController
 from .views.home import HomeController
 from .views.lesson import LessonController
 from .views.teacher import TeacherController
+from .views.distance_area import DISTANCE_CONTROLLERS
 
 HERE = Path(__file__).parent
 log = logging.getLogger("ejournal.web")
@@ -139,6 +140,7 @@ def create_app(
             TeacherController,
             LessonController,
             ClassController,
+            *DISTANCE_CONTROLLERS,
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],

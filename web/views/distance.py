@@ -1,0 +1,347 @@
+"""Distance courses on the web (R-DST-1): the hub (/distance), a course's materials and
+assignments with the teacher's forms, an assignment with who submitted and the review that
+becomes a mark in one action, the student's submission form, and the list of a student's
+assignments (/student/assignments) for the student and the parents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+
+from ejournal.journal import Journal
+from ejournal.model import lookup, rules
+from ejournal.model.commands import distance
+from ejournal.model.commands.quiz import now_utc
+from ejournal.model.errors import JournalError, PermissionDenied, RuleViolation
+from ejournal.model.files import Upload
+from ejournal.queries import distance as dq
+from ejournal.queries import quiz as qq
+from ejournal.queries.courses import course_info
+from ejournal.queries.people import person
+from ejournal.queries.periods import current_year
+from ejournal.queries.teacher import my_courses
+from ejournal.queries.viewers import WRITE, classes_kept_by, course_access
+
+from ..security import SIGNED_IN, TEACHERS, ForbiddenError, User, current_user, reading
+
+Multipart = Body(media_type=RequestEncodingType.MULTI_PART)
+Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+UPLOAD_BODY_MAX = 256 * 1024 * 1024  # the school's own limits are checked by the commands
+STUDENTS = frozenset({"student", "parent"})
+STAFF_REPORTS = frozenset({"deputy", "director", "admin"})
+VIEWERS = STUDENTS | TEACHERS | STAFF_REPORTS  # who reads courses, assignments, portfolios
+
+
+def journal_of(request: Request) -> Journal:
+    return request.app.state.journal  # type: ignore[no-any-return]
+
+
+def user_of(request: Request) -> User:
+    user = current_user(request)
+    assert user is not None
+    return user
+
+
+def field(data: dict[str, Any], name: str) -> str:
+    value = data.get(name, "")
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    return "" if isinstance(value, UploadFile) else str(value)
+
+
+def fields(data: dict[str, Any], name: str) -> list[str]:
+    value = data.get(name, [])
+    return [str(v) for v in (value if isinstance(value, list) else [value]) if str(v)]
+
+
+def uploads(data: dict[str, Any], name: str = "files") -> list[Upload]:
+    value = data.get(name, [])
+    found = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, UploadFile) and (item.filename or ""):
+            found.append(Upload(item.filename or "", item.file.read()))
+    return found
+
+
+def local(j: Journal, utc_text: str) -> str:
+    """A UTC time of the projection as the school's local «16.11.2026 10:05»."""
+    if not utc_text:
+        return ""
+    moment = datetime.fromisoformat(utc_text.replace("Z", "+00:00")).astimezone(j.now().tzinfo)
+    return moment.strftime("%d.%m.%Y %H:%M")
+
+
+def local_log(text: str) -> str:
+    """A time in the log's format (its own offset) as «18.11.2026 18:00»."""
+    return datetime.fromisoformat(text).strftime("%d.%m.%Y %H:%M") if text else ""
+
+
+def child_of(j: Journal, user: User, student: str) -> str:
+    """The student a student or parent looks at: themself, or a child of the parent."""
+    today = j.today()
+    if "student" in user.roles and student in ("", user.person):
+        return user.person
+    children = [c.person for c in dq.children_of(j.db, user.person, today)]
+    if not student and children:
+        return children[0]
+    if student in children:
+        return student
+    raise ForbiddenError
+
+
+def _lessons(j: Journal, course: str) -> list[tuple[str, str, str]]:
+    return [
+        (les, day, topic or "")
+        for les, day, topic in j.db.execute(
+            "SELECT lesson, date, topic FROM lessons WHERE course = ? AND invalid = 0 "
+            "ORDER BY date, number",
+            (course,),
+        )
+    ]
+
+
+def _course_page(j: Journal, user: User, course: str, **more: Any) -> Template:
+    today = j.today()
+    if not dq.may_see_course(j.db, user.person, course, today):
+        raise ForbiddenError
+    editable = course_access(j.db, user.person, course, today) == WRITE
+    context = {
+        "user": user,
+        "course": course_info(j.db, course),
+        "items": dq.course_items(j.db, course),
+        "quizzes": qq.course_quizzes(j.db, course),
+        "editable": editable,
+        "lessons": _lessons(j, course) if editable else [],
+        "plan": j.db.execute(
+            "SELECT number, topic FROM plan_topics WHERE course = ? ORDER BY number", (course,)
+        ).fetchall()
+        if editable
+        else [],
+        "kinds": rules.WORK_KINDS,
+        "local_log": local_log,
+        "error": "",
+        **more,
+    }
+    return Template("distance/course.html", context=context, status_code=422 if more.get("error") else 200)
+
+
+class DistanceController(Controller):
+    @get("/distance", opt={"roles": SIGNED_IN}, sync_to_thread=True)
+    def hub(self, request: Request) -> Response[Any]:
+        j, user = journal_of(request), user_of(request)
+        if user.roles & STUDENTS and "teacher" not in user.roles:
+            return Redirect("/student/assignments", status_code=303)
+        with reading(j):
+            today = j.today()
+            year = current_year(j.db, today) or ""
+            courses = my_courses(j.db, user.person, year) if "teacher" in user.roles else ()
+            kept = classes_kept_by(j.db, user.person, today)
+            subjects = sorted({(c.subject, c.subject_name) for c in courses}, key=lambda s: s[1])
+        return Template("distance/hub.html", context={
+            "user": user, "courses": courses, "kept": kept, "subjects": subjects,
+            "reports": bool(user.roles & STAFF_REPORTS),
+        })
+
+    @get("/distance/course/{course:str}", opt={"roles": VIEWERS}, sync_to_thread=True)
+    def course(self, request: Request, course: FromPath[str]) -> Template:
+        j, user = journal_of(request), user_of(request)
+        with reading(j):
+            return _course_page(j, user, course)
+
+    @post("/distance/course/{course:str}/material", opt={"roles": TEACHERS},
+          sync_to_thread=True, request_max_body_size=UPLOAD_BODY_MAX)
+    def add_material(self, request: Request, course: FromPath[str],
+                     data: Annotated[dict[str, Any], Multipart]) -> Response[Any]:
+        j, user = journal_of(request), user_of(request)
+        with reading(j):
+            try:
+                lesson, topic = _place(data)
+                distance.publish_material(
+                    j, user.person, course=course, title=field(data, "title"),
+                    text=field(data, "text"), uploads=uploads(data), lesson=lesson,
+                    plan_topic=topic,
+                )
+            except PermissionDenied:
+                raise
+            except JournalError as e:
+                return _course_page(j, user, course, error=e.message_ru)
+        return Redirect(f"/distance/course/{course}", status_code=303)
+
+    @post("/distance/course/{course:str}/assignment", opt={"roles": TEACHERS},
+          sync_to_thread=True, request_max_body_size=UPLOAD_BODY_MAX)
+    def add_assignment(self, request: Request, course: FromPath[str],
+                       data: Annotated[dict[str, Any], Multipart]) -> Response[Any]:
+        j, user = journal_of(request), user_of(request)
+        with reading(j):
+            try:
+                lesson, topic = _place(data)
+                due = _due(j, field(data, "due"))
+                asg = distance.publish_assignment(
+                    j, user.person, course=course, title=field(data, "title"),
+                    text=field(data, "text"), due=due, kind=field(data, "kind"),
+                    uploads=uploads(data), lesson=lesson, plan_topic=topic,
+                )
+            except PermissionDenied:
+                raise
+            except JournalError as e:
+                return _course_page(j, user, course, error=e.message_ru)
+        return Redirect(f"/distance/assignment/{asg}", status_code=303)
+
+    @get("/distance/assignment/{assignment:str}", opt={"roles": VIEWERS}, sync_to_thread=True)
+    def assignment(self, request: Request, assignment: FromPath[str]) -> Template:
+        j, user = journal_of(request), user_of(request)
+        with reading(j):
+            return _assignment_page(j, user, assignment, request.query_params.get("student", ""))
+
+    @post("/distance/assignment/{assignment:str}/submit", opt={"roles": frozenset({"student"})},
+          sync_to_thread=True, request_max_body_size=UPLOAD_BODY_MAX)
+    def submit(self, request: Request, assignment: FromPath[str],
+               data: Annotated[dict[str, Any], Multipart]) -> Response[Any]:
+        j, user = journal_of(request), user_of(request)
+        with reading(j):
+            try:
+                distance.submit(j, user.person, assignment=assignment,
+                                text=field(data, "text"), uploads=uploads(data))
+            except PermissionDenied:
+                raise
+            except JournalError as e:
+                return _assignment_page(j, user, assignment, "", error=e.message_ru,
+                                        text=field(data, "text"))
+        return Redirect(f"/distance/assignment/{assignment}", status_code=303)
+
+    @post("/distance/submission/{submission:str}/withdraw",
+          opt={"roles": frozenset({"student"})}, sync_to_thread=True)
+    def withdraw(self, request: Request, submission: FromPath[str],
+                 data: Annotated[dict[str, Any], Form]) -> Response[Any]:
+        j, user = journal_of(request), user_of(request)
+        with reading(j):
+            assignment = _submission_assignment(j, submission)
+            distance.withdraw(j, user.person, submission=submission, reason=field(data, "reason"))
+        return Redirect(f"/distance/assignment/{assignment}", status_code=303)
+
+    @post("/distance/submission/{submission:str}/review", opt={"roles": TEACHERS},
+          sync_to_thread=True)
+    def review(self, request: Request, submission: FromPath[str],
+               data: Annotated[dict[str, Any], Form]) -> Response[Any]:
+        """Save the review; with action=mark also put its mark in the journal (one action)."""
+        j, user = journal_of(request), user_of(request)
+        with reading(j):
+            assignment = _submission_assignment(j, submission)
+            try:
+                comment, value = field(data, "comment"), field(data, "value")
+                returned = field(data, "action") == "return"
+                if comment or value or returned:
+                    distance.review(j, user.person, submission=submission, comment=comment,
+                                    value=value, returned=returned)
+                if field(data, "action") == "mark":
+                    distance.mark_review(j, user.person, submission=submission,
+                                         lesson=field(data, "lesson"))
+            except PermissionDenied:
+                raise
+            except JournalError as e:
+                return _assignment_page(j, user, assignment, "", error=e.message_ru)
+        return Redirect(f"/distance/assignment/{assignment}", status_code=303)
+
+    @get("/student/assignments", opt={"roles": STUDENTS}, sync_to_thread=True)
+    def student_assignments(self, request: Request) -> Template:
+        j, user = journal_of(request), user_of(request)
+        with reading(j):
+            student = child_of(j, user, request.query_params.get("student", ""))
+            today = j.today()
+            items = dq.student_assignments(j.db, student, today, now_utc(j))
+            quizzes = _student_quizzes(j, student)
+            return Template("distance/student.html", context={
+                "user": user, "student": person(j.db, student), "items": items,
+                "quizzes": quizzes, "status": dq.STATUS_RU, "local_log": local_log,
+                "children": dq.children_of(j.db, user.person, today),
+                "own": student == user.person,
+            })
+
+
+def _student_quizzes(j: Journal, student: str) -> list[tuple[qq.QuizInfo, str, str]]:
+    """(test, subject, state) of the courses of a student's groups."""
+    from ejournal.queries.members import groups_of
+
+    today = j.today()
+    groups = groups_of(j.db, student, today)
+    if not groups:
+        return []
+    found = []
+    for course, subject in j.db.execute(
+        "SELECT c.course, coalesce(s.name, '') FROM courses c LEFT JOIN subjects s "
+        f"ON s.subject = c.subject WHERE c.grp IN ({','.join('?' * len(groups))})",
+        groups,
+    ).fetchall():
+        for q in qq.course_quizzes(j.db, course):
+            attempt = qq.find_attempt(j.db, q.quiz, student)
+            state = "не начат"
+            if attempt:
+                view = qq.attempt_view(j.db, attempt)
+                state = (f"отметка {view.value}" if view.confirmed else "выполнен"
+                         if view.finished_at or now_utc(j) > view.deadline else "выполняется")
+            found.append((q, subject, state))
+    return found
+
+
+def _place(data: dict[str, Any]) -> tuple[str, int]:
+    lesson, topic = field(data, "lesson"), field(data, "plan_topic")
+    if topic and not topic.isdigit():
+        raise RuleViolation("Тема КТП — номер темы.")
+    return lesson, int(topic or "0")
+
+
+def _due(j: Journal, text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise RuleViolation("Срок сдачи: дата и время, например 2026-11-20 18:00.") from None
+    return moment.replace(tzinfo=j.now().tzinfo) if moment.tzinfo is None else moment
+
+
+def _submission_assignment(j: Journal, submission: str) -> str:
+    row = j.db.execute(
+        "SELECT assignment FROM submissions WHERE submission = ?", (submission,)
+    ).fetchone()
+    if row is None:
+        from ejournal.model.errors import NotFound
+
+        raise NotFound("Такая работа не найдена.")
+    return str(row[0])
+
+
+def _assignment_page(j: Journal, user: User, assignment: str, student: str, **more: Any) -> Template:
+    today = j.today()
+    item = dq.course_item(j.db, assignment)
+    if not dq.may_see_course(j.db, user.person, item.course, today):
+        raise ForbiddenError
+    teacher = course_access(j.db, user.person, item.course, today) != ""
+    context: dict[str, Any] = {
+        "user": user, "item": item, "course": course_info(j.db, item.course),
+        "local": lambda t: local(j, t), "local_log": local_log, "error": "", "text": "",
+        "teacher": teacher, "editable": teacher and course_access(
+            j.db, user.person, item.course, today) == WRITE,
+        "kinds": rules.WORK_KINDS, "status": dq.STATUS_RU,
+    }
+    if teacher:
+        context["detail"] = dq.assignment_detail(j.db, assignment, today)
+        context["lessons"] = _lessons(j, item.course)
+        context["values"] = rules.GRADING_VALUES.get(lookup.course(j.db, item.course).grading, ())
+    else:
+        who = child_of(j, user, student)
+        work = dq.student_work(j.db, assignment, who)
+        due = j.db.execute("SELECT due FROM assignments WHERE assignment = ?",
+                           (assignment,)).fetchone()[0]
+        context["work"] = work
+        context["state"] = dq.status_of(work, due, now_utc(j))
+        context["own"] = who == user.person
+        context["due_passed"] = now_utc(j) > due
+    context.update(more)
+    status = 422 if more.get("error") else 200
+    return Template("distance/assignment.html", context=context, status_code=status)
+
