@@ -54,6 +54,8 @@ class PortfolioController(Controller):
             data: Annotated[dict[str, Any], Multipart]) -> Response[Any]:
         j, user = journal_of(request), user_of(request)
         with reading(j):
+            if not pq.may_enter_portfolio(j.db, user.person, student, j.today()):
+                raise ForbiddenError
             try:
                 portfolio.add_achievement(
                     j, user.person, student=student, kind=field(data, "kind"),
