@@ -14,13 +14,13 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from .blobs import verify_blobs
 from .datadir import DataDir, DataDirError, init_data_dir
 from .demo import DemoError, DemoOptions, build_demo
 from .log.errors import FormatError, IntegrityError, KeyFileError, LogError
 from .log.feed import SigningPolicy
 from .log.keys import load_public_key
 from .log.note import Ed25519Verifier, parse_vkey
-from .blobs import verify_blobs
 from .log.verify import verify_data_dir
 from .projection.db import rebuild as rebuild_projection
 

@@ -39,18 +39,44 @@ def _short_test(sch: Any) -> str:
     lesson = sch.lesson(i.math_10a, "2026-11-16")
     opt = ev.QuizOption
     qs = [
-        quiz.add_question(j, i.math_teacher, subject=i.math, kind="single",
-                          text="Сколько будет 15 % от 200?",
-                          options=[opt("15"), opt("30", True), opt("45")]),
-        quiz.add_question(j, i.math_teacher, subject=i.math, kind="number",
-                          text="Запишите 3/4 десятичной дробью", number="0.75"),
-        quiz.add_question(j, i.math_teacher, subject=i.math, kind="free",
-                          text="Как найти процент от числа?", points=2),
-    ]  # fmt: skip
-    return quiz.publish_quiz(j, i.math_teacher, course=i.math_10a, title="Проценты: срез",
-                             questions=qs, minutes=15, opens="2026-11-16", closes="2026-11-16",
-                             scale=[("5", 4), ("4", 3), ("3", 2), ("2", 0)],
-                             control="spot_check", lesson=lesson)  # fmt: skip
+        quiz.add_question(
+            j,
+            i.math_teacher,
+            subject=i.math,
+            kind="single",
+            text="Сколько будет 15 % от 200?",
+            options=[opt("15"), opt("30", True), opt("45")],
+        ),
+        quiz.add_question(
+            j,
+            i.math_teacher,
+            subject=i.math,
+            kind="number",
+            text="Запишите 3/4 десятичной дробью",
+            number="0.75",
+        ),
+        quiz.add_question(
+            j,
+            i.math_teacher,
+            subject=i.math,
+            kind="free",
+            text="Как найти процент от числа?",
+            points=2,
+        ),
+    ]
+    return quiz.publish_quiz(
+        j,
+        i.math_teacher,
+        course=i.math_10a,
+        title="Проценты: срез",
+        questions=qs,
+        minutes=15,
+        opens="2026-11-16",
+        closes="2026-11-16",
+        scale=[("5", 4), ("4", 3), ("3", 2), ("2", 0)],
+        control="spot_check",
+        lesson=lesson,
+    )
 
 
 def _wait_saved(page: Any, n: int) -> None:
@@ -59,7 +85,9 @@ def _wait_saved(page: Any, n: int) -> None:
     )
 
 
-def test_student_takes_a_short_test_on_a_phone(student_site: tuple[str, Any], chromium: Any) -> None:
+def test_student_takes_a_short_test_on_a_phone(
+    student_site: tuple[str, Any], chromium: Any
+) -> None:
     url, sch = student_site
     test = _short_test(sch)
     context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
@@ -83,7 +111,10 @@ def test_student_takes_a_short_test_on_a_phone(student_site: tuple[str, Any], ch
         page = context.new_page()
         page.goto(attempt_url)
         assert page.get_by_label("30").is_checked()
-        assert page.locator("form.question").nth(1).locator("input[name=answer]").input_value() == "0,75"
+        assert (
+            page.locator("form.question").nth(1).locator("input[name=answer]").input_value()
+            == "0,75"
+        )
         page.locator("textarea[name=answer]").fill("Умножить число на процент и разделить на 100.")
         page.locator("textarea[name=answer]").blur()
         _wait_saved(page, 2)

@@ -22,8 +22,12 @@ pytest_plugins = ["school", "web_fixture"]
 PASSWORD = "пароль-для-тестов"
 JPEG = b"\xff\xd8\xff\xe0" + b"photo" * 50
 AREA = ("/distance", "/quiz", "/portfolio", "/files", "/student")
-MULTIPART = {"/portfolio/{student:str}", "/distance/assignment/{assignment:str}/submit",
-             "/distance/course/{course:str}/material", "/distance/course/{course:str}/assignment"}
+MULTIPART = {
+    "/portfolio/{student:str}",
+    "/distance/assignment/{assignment:str}/submit",
+    "/distance/course/{course:str}/material",
+    "/distance/course/{course:str}/assignment",
+}
 
 
 @pytest.fixture
@@ -31,9 +35,11 @@ def w(web: Web) -> Web:
     """The web fixture with logins for 10А: its two students, a parent, its class teacher."""
     i = web.sch.ids
     for login, person in {
-        "student_a": i.students_10a[0], "student_b": i.students_10a[1],
-        "parent_a": i.parent_10a, "class_teacher_10": i.english_teacher_2,
-    }.items():  # fmt: skip
+        "student_a": i.students_10a[0],
+        "student_b": i.students_10a[1],
+        "parent_a": i.parent_10a,
+        "class_teacher_10": i.english_teacher_2,
+    }.items():
         web.auth.set_password(person, login, PASSWORD)
         web.logins[login] = login
     return web
@@ -50,10 +56,19 @@ def test_assignment_published_submitted_with_a_file_and_marked_through_the_pages
     i = w.sch.ids
     lesson = w.sch.lesson(i.math_10a, "2026-11-16", topic="Проценты")
     csrf = w.sign_in("teacher")
-    response = _post(w, csrf, f"/distance/course/{i.math_10a}/assignment", {
-        "title": "Проценты", "text": "Решите № 12.", "due": "2026-11-18T18:00", "kind": "ДЗ",
-        "lesson": lesson,
-    }, files={"files": ("условие.pdf", b"%PDF-1.4 task", "application/pdf")})  # fmt: skip
+    response = _post(
+        w,
+        csrf,
+        f"/distance/course/{i.math_10a}/assignment",
+        {
+            "title": "Проценты",
+            "text": "Решите № 12.",
+            "due": "2026-11-18T18:00",
+            "kind": "ДЗ",
+            "lesson": lesson,
+        },
+        files={"files": ("условие.pdf", b"%PDF-1.4 task", "application/pdf")},
+    )
     assert response.status_code == 303, response.text
     asg = response.headers["location"].rsplit("/", 1)[-1]
     page = w.client.get(f"/distance/course/{i.math_10a}")
@@ -62,8 +77,13 @@ def test_assignment_published_submitted_with_a_file_and_marked_through_the_pages
     csrf = w.sign_in("student_a")
     mine = w.client.get("/student/assignments")
     assert mine.status_code == 200 and "Проценты" in mine.text and "не сдано" in mine.text
-    response = _post(w, csrf, f"/distance/assignment/{asg}/submit", {"text": "Ответ: 25 %"},
-                     files={"files": ("решение.jpg", JPEG, "image/jpeg")})  # fmt: skip
+    response = _post(
+        w,
+        csrf,
+        f"/distance/assignment/{asg}/submit",
+        {"text": "Ответ: 25 %"},
+        files={"files": ("решение.jpg", JPEG, "image/jpeg")},
+    )
     assert response.status_code == 303, response.text
     sub = w.sch.one("SELECT submission FROM submissions WHERE assignment = ?", asg)[0]
     digest = sha256(JPEG).hexdigest()
@@ -79,8 +99,12 @@ def test_assignment_published_submitted_with_a_file_and_marked_through_the_pages
     csrf = w.sign_in("teacher")
     page = w.client.get(f"/distance/assignment/{asg}")
     assert "Ответ: 25 %" in page.text and "решение.jpg" in page.text
-    response = _post(w, csrf, f"/distance/submission/{sub}/review",
-                     {"comment": "Молодец", "value": "5", "action": "mark"})  # fmt: skip
+    response = _post(
+        w,
+        csrf,
+        f"/distance/submission/{sub}/review",
+        {"comment": "Молодец", "value": "5", "action": "mark"},
+    )
     assert response.status_code == 303, response.text
     assert w.sch.one("SELECT value, kind FROM marks WHERE lesson = ?", lesson) == ("5", "ДЗ")
     assert "отметка 5 в журнале" in w.client.get(f"/distance/assignment/{asg}").text
@@ -93,9 +117,15 @@ def test_assignment_published_submitted_with_a_file_and_marked_through_the_pages
 def test_files_other_than_images_and_pdf_are_downloads_never_sniffed(w: Web) -> None:
     i = w.sch.ids
     asg = _assignment(w)
-    sub = distance.submit(w.sch.j, i.students_10a[0], assignment=asg,
-                          uploads=[Upload("page.html", b"<script>alert(1)</script>"),
-                                   Upload("fake.png", b"<script>not a png</script>")])  # fmt: skip
+    sub = distance.submit(
+        w.sch.j,
+        i.students_10a[0],
+        assignment=asg,
+        uploads=[
+            Upload("page.html", b"<script>alert(1)</script>"),
+            Upload("fake.png", b"<script>not a png</script>"),
+        ],
+    )
     w.sign_in("teacher")
     for body in (b"<script>alert(1)</script>", b"<script>not a png</script>"):
         response = w.client.get(f"/files/{sub}/{sha256(body).hexdigest()}")
@@ -111,8 +141,13 @@ def test_an_upload_over_the_limit_shows_a_clear_message_and_writes_nothing(w: We
     asg = _assignment(w)
     size = w.sch.size
     csrf = w.sign_in("student_a")
-    response = _post(w, csrf, f"/distance/assignment/{asg}/submit", {"text": "работа"},
-                     files={"files": ("скан.jpg", JPEG, "image/jpeg")})  # fmt: skip
+    response = _post(
+        w,
+        csrf,
+        f"/distance/assignment/{asg}/submit",
+        {"text": "работа"},
+        files={"files": ("скан.jpg", JPEG, "image/jpeg")},
+    )
     assert response.status_code == 422
     assert "Файл «скан.jpg» слишком большой" in response.text
     assert "не больше 100 Б" in response.text and "Файл не сохранён" in response.text
@@ -125,25 +160,48 @@ def _assignment(w: Web) -> str:
 
     i = w.sch.ids
     due = datetime(2026, 11, 18, 18, 0, tzinfo=timezone(timedelta(hours=7)))
-    return distance.publish_assignment(w.sch.j, i.math_teacher, course=i.math_10a, title="ДЗ",
-                                       text="Задачи", due=due, kind="ДЗ")  # fmt: skip
+    return distance.publish_assignment(
+        w.sch.j, i.math_teacher, course=i.math_10a, title="ДЗ", text="Задачи", due=due, kind="ДЗ"
+    )
 
 
 def _quiz(w: Web, lesson: str) -> tuple[str, list[str]]:
     i, j = w.sch.ids, w.sch.j
     opt = ev.QuizOption
     qs = [
-        quiz.add_question(j, i.math_teacher, subject=i.math, kind="single", text="2 + 2 = ?",
-                          options=[opt("3"), opt("4", True)]),
-        quiz.add_question(j, i.math_teacher, subject=i.math, kind="short",
-                          text="Столица России", accepted=["г. Москва"]),
-        quiz.add_question(j, i.math_teacher, subject=i.math, kind="free", text="Объясните",
-                          points=2),
-    ]  # fmt: skip
-    test = quiz.publish_quiz(j, i.math_teacher, course=i.math_10a, title="Срез", questions=qs,
-                             minutes=15, opens="2026-11-16", closes="2026-11-16",
-                             scale=[("5", 4), ("4", 3), ("3", 2), ("2", 0)],
-                             control="spot_check", lesson=lesson)  # fmt: skip
+        quiz.add_question(
+            j,
+            i.math_teacher,
+            subject=i.math,
+            kind="single",
+            text="2 + 2 = ?",
+            options=[opt("3"), opt("4", True)],
+        ),
+        quiz.add_question(
+            j,
+            i.math_teacher,
+            subject=i.math,
+            kind="short",
+            text="Столица России",
+            accepted=["г. Москва"],
+        ),
+        quiz.add_question(
+            j, i.math_teacher, subject=i.math, kind="free", text="Объясните", points=2
+        ),
+    ]
+    test = quiz.publish_quiz(
+        j,
+        i.math_teacher,
+        course=i.math_10a,
+        title="Срез",
+        questions=qs,
+        minutes=15,
+        opens="2026-11-16",
+        closes="2026-11-16",
+        scale=[("5", 4), ("4", 3), ("3", 2), ("2", 0)],
+        control="spot_check",
+        lesson=lesson,
+    )
     return test, qs
 
 
@@ -158,8 +216,9 @@ def test_a_test_through_the_pages_saved_as_the_student_goes(w: Web) -> None:
     page = w.client.get(f"/quiz/attempt/{attempt}")
     assert page.status_code == 200 and "2 + 2 = ?" in page.text
     assert "г. Москва" not in page.text  # the answer key never reaches the student
-    saved = _post(w, csrf, f"/quiz/attempt/{attempt}/answer", {"question": q1, "answer": "1"},
-                  htmx=True)  # fmt: skip
+    saved = _post(
+        w, csrf, f"/quiz/attempt/{attempt}/answer", {"question": q1, "answer": "1"}, htmx=True
+    )
     assert saved.status_code == 200 and "Сохранено в 09:00" in saved.text
     _post(w, csrf, f"/quiz/attempt/{attempt}/answer", {"question": q2, "answer": "г. москва"})
     _post(w, csrf, f"/quiz/attempt/{attempt}/answer", {"question": q3, "answer": "Потому что"})
@@ -169,15 +228,20 @@ def test_a_test_through_the_pages_saved_as_the_student_goes(w: Web) -> None:
     page = w.client.get(f"/quiz/attempt/{attempt}")
     assert 'value="1" checked' in page.text and "г. москва" in page.text
     w.sch.clock.move(minutes=16)
-    late = _post(w, csrf, f"/quiz/attempt/{attempt}/answer", {"question": q1, "answer": "0"},
-                 htmx=True)  # fmt: skip
+    late = _post(
+        w, csrf, f"/quiz/attempt/{attempt}/answer", {"question": q1, "answer": "0"}, htmx=True
+    )
     assert late.status_code == 422 and "Время на тест истекло" in late.text
 
     csrf = w.sign_in("teacher")
     results = w.client.get(f"/quiz/{test}")
     assert "Потому что" in results.text and "2 из 4" in results.text
-    assert _post(w, csrf, f"/quiz/attempt/{attempt}/check",
-                 {"question": q3, "points": "2"}).status_code == 303  # fmt: skip
+    assert (
+        _post(
+            w, csrf, f"/quiz/attempt/{attempt}/check", {"question": q3, "points": "2"}
+        ).status_code
+        == 303
+    )
     assert _post(w, csrf, f"/quiz/attempt/{attempt}/confirm", {}).status_code == 303
     assert w.sch.one("SELECT value, kind FROM marks WHERE lesson = ?", lesson) == ("5", "ТЕСТ")
     w.sign_in("deputy")
@@ -190,8 +254,9 @@ def _routes(w: Web) -> set[tuple[str, str]]:
     for route in w.client.app.routes:
         for handler in route.route_handlers:
             if isinstance(handler, HTTPRouteHandler) and route.path.startswith(AREA):
-                found |= {(m, route.path) for m in handler.http_methods if m not in ("HEAD",
-                                                                                     "OPTIONS")}
+                found |= {
+                    (m, route.path) for m in handler.http_methods if m not in ("HEAD", "OPTIONS")
+                }
     return found
 
 
@@ -203,26 +268,43 @@ def test_privacy_every_route_with_another_students_ids_is_refused(w: Web) -> Non
     a = i.students_10a[0]
     lesson = w.sch.lesson(i.math_10a, "2026-11-16")
     asg = _assignment(w)
-    sub = distance.submit(j, a, assignment=asg, text="секрет А",
-                          uploads=[Upload("a.jpg", JPEG)])  # fmt: skip
+    sub = distance.submit(j, a, assignment=asg, text="секрет А", uploads=[Upload("a.jpg", JPEG)])
     test, (q1, _, _) = _quiz(w, lesson)
     attempt = quiz.start(j, a, quiz=test)
     quiz.save_answer(j, a, attempt=attempt, question=q1, answer=["1"])
-    ach = portfolio.add_achievement(j, a, student=a, kind="project", title="Проект А",
-                                    level="school", date="2026-11-10",
-                                    uploads=[Upload("диплом.pdf", b"%PDF-diploma")])  # fmt: skip
+    ach = portfolio.add_achievement(
+        j,
+        a,
+        student=a,
+        kind="project",
+        title="Проект А",
+        level="school",
+        date="2026-11-10",
+        uploads=[Upload("диплом.pdf", b"%PDF-diploma")],
+    )
     digest = sha256(JPEG).hexdigest()
     ids = {
-        "{course:str}": i.math_10a, "{assignment:str}": asg, "{submission:str}": sub,
-        "{quiz_id:str}": test, "{attempt:str}": attempt, "{student:str}": a,
-        "{achievement:str}": ach, "{subject:str}": i.math, "{owner:str}": sub,
+        "{course:str}": i.math_10a,
+        "{assignment:str}": asg,
+        "{submission:str}": sub,
+        "{quiz_id:str}": test,
+        "{attempt:str}": attempt,
+        "{student:str}": a,
+        "{achievement:str}": ach,
+        "{subject:str}": i.math,
+        "{owner:str}": sub,
         "{digest:str}": digest,
-    }  # fmt: skip
+    }
     # Routes B may use for B's own things, answered without A's data.
-    own = {("GET", "/distance"), ("GET", "/student/assignments"),
-           ("GET", "/distance/course/{course:str}"), ("GET", "/quiz/{quiz_id:str}"),
-           ("POST", "/quiz/{quiz_id:str}/start"), ("GET", "/distance/assignment/{assignment:str}"),
-           ("POST", "/distance/assignment/{assignment:str}/submit")}  # fmt: skip
+    own = {
+        ("GET", "/distance"),
+        ("GET", "/student/assignments"),
+        ("GET", "/distance/course/{course:str}"),
+        ("GET", "/quiz/{quiz_id:str}"),
+        ("POST", "/quiz/{quiz_id:str}/start"),
+        ("GET", "/distance/assignment/{assignment:str}"),
+        ("POST", "/distance/assignment/{assignment:str}/submit"),
+    }
     csrf = w.sign_in("student_b")
     routes = _routes(w)
     assert len(routes) >= 20
@@ -232,25 +314,40 @@ def test_privacy_every_route_with_another_students_ids_is_refused(w: Web) -> Non
             url = url.replace(name, value)
         if method == "GET":
             query = "?student=" + a if "student" not in path else ""
-            response = w.client.get(url + (query if "{" not in path or "assignment" in path
-                                           else ""))  # fmt: skip
+            response = w.client.get(
+                url + (query if "{" not in path or "assignment" in path else "")
+            )
         elif path in MULTIPART:
-            response = _post(w, csrf, url, {"title": "x", "text": "x", "kind": "project",
-                                            "level": "school", "date": "2026-11-10"},
-                             files={"files": ("x.txt", b"x", "text/plain")})  # fmt: skip
+            response = _post(
+                w,
+                csrf,
+                url,
+                {
+                    "title": "x",
+                    "text": "x",
+                    "kind": "project",
+                    "level": "school",
+                    "date": "2026-11-10",
+                },
+                files={"files": ("x.txt", b"x", "text/plain")},
+            )
         else:
             response = _post(w, csrf, url, {"question": q1, "answer": "0", "points": "1"})
         assert response.status_code == 403, f"{method} {url}: {response.status_code}"
-    for extra in (f"/files/{ach}/{sha256(b'%PDF-diploma').hexdigest()}",
-                  f"/student/assignments?student={a}",
-                  f"/distance/assignment/{asg}?student={a}"):  # fmt: skip
+    for extra in (
+        f"/files/{ach}/{sha256(b'%PDF-diploma').hexdigest()}",
+        f"/student/assignments?student={a}",
+        f"/distance/assignment/{asg}?student={a}",
+    ):
         assert w.client.get(extra).status_code == 403, extra
     for method, path in own:
         url = path
         for name, value in ids.items():
             url = url.replace(name, value)
-        response = w.client.get(url) if method == "GET" else _post(
-            w, csrf, url, {"text": "Б"}, files={"files": ("b.txt", b"b", "text/plain")}
+        response = (
+            w.client.get(url)
+            if method == "GET"
+            else _post(w, csrf, url, {"text": "Б"}, files={"files": ("b.txt", b"b", "text/plain")})
         )
         assert response.status_code in (200, 303), f"{method} {url}: {response.status_code}"
         if method == "GET":
@@ -260,28 +357,40 @@ def test_privacy_every_route_with_another_students_ids_is_refused(w: Web) -> Non
     page = w.client.get(f"/quiz/attempt/{b_attempt}")
     assert page.status_code == 200 and "checked" not in page.text and "г. Москва" not in page.text
     assert w.sch.one("SELECT answer FROM answers WHERE attempt = ?", attempt) == ('["1"]',)
-    assert re.search(r"Доступ закрыт|Действие не выполнено", w.client.get(
-        f"/quiz/attempt/{attempt}").text)  # fmt: skip
+    assert re.search(
+        r"Доступ закрыт|Действие не выполнено", w.client.get(f"/quiz/attempt/{attempt}").text
+    )
 
 
 def test_class_teacher_confirms_and_watches_the_portfolio(w: Web) -> None:
     i = w.sch.ids
     a, b = i.students_10a
     csrf = w.sign_in("parent_a")
-    response = _post(w, csrf, f"/portfolio/{a}", {
-        "kind": "olympiad", "title": "Олимпиада по физике", "level": "regional",
-        "date": "2026-11-12", "result": "победитель",
-    }, files={"files": ("диплом.jpg", JPEG, "image/jpeg")})  # fmt: skip
+    response = _post(
+        w,
+        csrf,
+        f"/portfolio/{a}",
+        {
+            "kind": "olympiad",
+            "title": "Олимпиада по физике",
+            "level": "regional",
+            "date": "2026-11-12",
+            "result": "победитель",
+        },
+        files={"files": ("диплом.jpg", JPEG, "image/jpeg")},
+    )
     assert response.status_code == 303, response.text
     ach = w.sch.one("SELECT achievement FROM achievements WHERE student = ?", a)[0]
     csrf = w.sign_in("class_teacher_10")
     stale = w.client.get(f"/portfolio/class?class_id={i.c10a}")
     assert stale.status_code == 200
-    rows = re.findall(r"<tr( class=\"stale\")?><th scope=\"row\"><a href=\"/portfolio/([^\"]+)",
-                      stale.text)  # fmt: skip
+    rows = re.findall(
+        r"<tr( class=\"stale\")?><th scope=\"row\"><a href=\"/portfolio/([^\"]+)", stale.text
+    )
     assert dict((s, bool(c)) for c, s in rows) == {a: False, b: True}
-    assert _post(w, csrf, f"/portfolio/entry/{ach}/confirm",
-                 {"action": "confirm"}).status_code == 303  # fmt: skip
+    assert (
+        _post(w, csrf, f"/portfolio/entry/{ach}/confirm", {"action": "confirm"}).status_code == 303
+    )
     assert "подтверждено классным руководителем" in w.client.get(f"/portfolio/{a}").text
     w.sign_in("teacher")  # the math teacher is no class teacher of 10А
     assert w.client.get(f"/portfolio/{a}").status_code == 403

@@ -128,7 +128,9 @@ def _course_page(j: Journal, user: User, course: str, **more: Any) -> Template:
         "error": "",
         **more,
     }
-    return Template("distance/course.html", context=context, status_code=422 if more.get("error") else 200)
+    return Template(
+        "distance/course.html", context=context, status_code=422 if more.get("error") else 200
+    )
 
 
 class DistanceController(Controller):
@@ -143,10 +145,16 @@ class DistanceController(Controller):
             courses = my_courses(j.db, user.person, year) if "teacher" in user.roles else ()
             kept = classes_kept_by(j.db, user.person, today)
             subjects = sorted({(c.subject, c.subject_name) for c in courses}, key=lambda s: s[1])
-        return Template("distance/hub.html", context={
-            "user": user, "courses": courses, "kept": kept, "subjects": subjects,
-            "reports": bool(user.roles & STAFF_REPORTS),
-        })
+        return Template(
+            "distance/hub.html",
+            context={
+                "user": user,
+                "courses": courses,
+                "kept": kept,
+                "subjects": subjects,
+                "reports": bool(user.roles & STAFF_REPORTS),
+            },
+        )
 
     @get("/distance/course/{course:str}", opt={"roles": VIEWERS}, sync_to_thread=True)
     def course(self, request: Request, course: FromPath[str]) -> Template:
@@ -154,17 +162,27 @@ class DistanceController(Controller):
         with reading(j):
             return _course_page(j, user, course)
 
-    @post("/distance/course/{course:str}/material", opt={"roles": TEACHERS},
-          sync_to_thread=True, request_max_body_size=UPLOAD_BODY_MAX)
-    def add_material(self, request: Request, course: FromPath[str],
-                     data: Annotated[dict[str, Any], Multipart]) -> Response[Any]:
+    @post(
+        "/distance/course/{course:str}/material",
+        opt={"roles": TEACHERS},
+        sync_to_thread=True,
+        request_max_body_size=UPLOAD_BODY_MAX,
+    )
+    def add_material(
+        self, request: Request, course: FromPath[str], data: Annotated[dict[str, Any], Multipart]
+    ) -> Response[Any]:
         j, user = journal_of(request), user_of(request)
         with reading(j):
             try:
                 lesson, topic = _place(data)
                 distance.publish_material(
-                    j, user.person, course=course, title=field(data, "title"),
-                    text=field(data, "text"), uploads=uploads(data), lesson=lesson,
+                    j,
+                    user.person,
+                    course=course,
+                    title=field(data, "title"),
+                    text=field(data, "text"),
+                    uploads=uploads(data),
+                    lesson=lesson,
                     plan_topic=topic,
                 )
             except PermissionDenied:
@@ -173,19 +191,31 @@ class DistanceController(Controller):
                 return _course_page(j, user, course, error=e.message_ru)
         return Redirect(f"/distance/course/{course}", status_code=303)
 
-    @post("/distance/course/{course:str}/assignment", opt={"roles": TEACHERS},
-          sync_to_thread=True, request_max_body_size=UPLOAD_BODY_MAX)
-    def add_assignment(self, request: Request, course: FromPath[str],
-                       data: Annotated[dict[str, Any], Multipart]) -> Response[Any]:
+    @post(
+        "/distance/course/{course:str}/assignment",
+        opt={"roles": TEACHERS},
+        sync_to_thread=True,
+        request_max_body_size=UPLOAD_BODY_MAX,
+    )
+    def add_assignment(
+        self, request: Request, course: FromPath[str], data: Annotated[dict[str, Any], Multipart]
+    ) -> Response[Any]:
         j, user = journal_of(request), user_of(request)
         with reading(j):
             try:
                 lesson, topic = _place(data)
                 due = _due(j, field(data, "due"))
                 asg = distance.publish_assignment(
-                    j, user.person, course=course, title=field(data, "title"),
-                    text=field(data, "text"), due=due, kind=field(data, "kind"),
-                    uploads=uploads(data), lesson=lesson, plan_topic=topic,
+                    j,
+                    user.person,
+                    course=course,
+                    title=field(data, "title"),
+                    text=field(data, "text"),
+                    due=due,
+                    kind=field(data, "kind"),
+                    uploads=uploads(data),
+                    lesson=lesson,
+                    plan_topic=topic,
                 )
             except PermissionDenied:
                 raise
@@ -199,36 +229,56 @@ class DistanceController(Controller):
         with reading(j):
             return _assignment_page(j, user, assignment, request.query_params.get("student", ""))
 
-    @post("/distance/assignment/{assignment:str}/submit", opt={"roles": frozenset({"student"})},
-          sync_to_thread=True, request_max_body_size=UPLOAD_BODY_MAX)
-    def submit(self, request: Request, assignment: FromPath[str],
-               data: Annotated[dict[str, Any], Multipart]) -> Response[Any]:
+    @post(
+        "/distance/assignment/{assignment:str}/submit",
+        opt={"roles": frozenset({"student"})},
+        sync_to_thread=True,
+        request_max_body_size=UPLOAD_BODY_MAX,
+    )
+    def submit(
+        self,
+        request: Request,
+        assignment: FromPath[str],
+        data: Annotated[dict[str, Any], Multipart],
+    ) -> Response[Any]:
         j, user = journal_of(request), user_of(request)
         with reading(j):
             try:
-                distance.submit(j, user.person, assignment=assignment,
-                                text=field(data, "text"), uploads=uploads(data))
+                distance.submit(
+                    j,
+                    user.person,
+                    assignment=assignment,
+                    text=field(data, "text"),
+                    uploads=uploads(data),
+                )
             except PermissionDenied:
                 raise
             except JournalError as e:
-                return _assignment_page(j, user, assignment, "", error=e.message_ru,
-                                        text=field(data, "text"))
+                return _assignment_page(
+                    j, user, assignment, "", error=e.message_ru, text=field(data, "text")
+                )
         return Redirect(f"/distance/assignment/{assignment}", status_code=303)
 
-    @post("/distance/submission/{submission:str}/withdraw",
-          opt={"roles": frozenset({"student"})}, sync_to_thread=True)
-    def withdraw(self, request: Request, submission: FromPath[str],
-                 data: Annotated[dict[str, Any], Form]) -> Response[Any]:
+    @post(
+        "/distance/submission/{submission:str}/withdraw",
+        opt={"roles": frozenset({"student"})},
+        sync_to_thread=True,
+    )
+    def withdraw(
+        self, request: Request, submission: FromPath[str], data: Annotated[dict[str, Any], Form]
+    ) -> Response[Any]:
         j, user = journal_of(request), user_of(request)
         with reading(j):
             assignment = _submission_assignment(j, submission)
             distance.withdraw(j, user.person, submission=submission, reason=field(data, "reason"))
         return Redirect(f"/distance/assignment/{assignment}", status_code=303)
 
-    @post("/distance/submission/{submission:str}/review", opt={"roles": TEACHERS},
-          sync_to_thread=True)
-    def review(self, request: Request, submission: FromPath[str],
-               data: Annotated[dict[str, Any], Form]) -> Response[Any]:
+    @post(
+        "/distance/submission/{submission:str}/review", opt={"roles": TEACHERS}, sync_to_thread=True
+    )
+    def review(
+        self, request: Request, submission: FromPath[str], data: Annotated[dict[str, Any], Form]
+    ) -> Response[Any]:
         """Save the review; with action=mark also put its mark in the journal (one action)."""
         j, user = journal_of(request), user_of(request)
         with reading(j):
@@ -237,11 +287,18 @@ class DistanceController(Controller):
                 comment, value = field(data, "comment"), field(data, "value")
                 returned = field(data, "action") == "return"
                 if comment or value or returned:
-                    distance.review(j, user.person, submission=submission, comment=comment,
-                                    value=value, returned=returned)
+                    distance.review(
+                        j,
+                        user.person,
+                        submission=submission,
+                        comment=comment,
+                        value=value,
+                        returned=returned,
+                    )
                 if field(data, "action") == "mark":
-                    distance.mark_review(j, user.person, submission=submission,
-                                         lesson=field(data, "lesson"))
+                    distance.mark_review(
+                        j, user.person, submission=submission, lesson=field(data, "lesson")
+                    )
             except PermissionDenied:
                 raise
             except JournalError as e:
@@ -256,12 +313,19 @@ class DistanceController(Controller):
             today = j.today()
             items = dq.student_assignments(j.db, student, today, now_utc(j))
             quizzes = _student_quizzes(j, student)
-            return Template("distance/student.html", context={
-                "user": user, "student": person(j.db, student), "items": items,
-                "quizzes": quizzes, "status": dq.STATUS_RU, "local_log": local_log,
-                "children": dq.children_of(j.db, user.person, today),
-                "own": student == user.person,
-            })
+            return Template(
+                "distance/student.html",
+                context={
+                    "user": user,
+                    "student": person(j.db, student),
+                    "items": items,
+                    "quizzes": quizzes,
+                    "status": dq.STATUS_RU,
+                    "local_log": local_log,
+                    "children": dq.children_of(j.db, user.person, today),
+                    "own": student == user.person,
+                },
+            )
 
 
 def _student_quizzes(j: Journal, student: str) -> list[tuple[qq.QuizInfo, str, str]]:
@@ -283,8 +347,13 @@ def _student_quizzes(j: Journal, student: str) -> list[tuple[qq.QuizInfo, str, s
             state = "не начат"
             if attempt:
                 view = qq.attempt_view(j.db, attempt)
-                state = (f"отметка {view.value}" if view.confirmed else "выполнен"
-                         if view.finished_at or now_utc(j) > view.deadline else "выполняется")
+                state = (
+                    f"отметка {view.value}"
+                    if view.confirmed
+                    else "выполнен"
+                    if view.finished_at or now_utc(j) > view.deadline
+                    else "выполняется"
+                )
             found.append((q, subject, state))
     return found
 
@@ -315,18 +384,26 @@ def _submission_assignment(j: Journal, submission: str) -> str:
     return str(row[0])
 
 
-def _assignment_page(j: Journal, user: User, assignment: str, student: str, **more: Any) -> Template:
+def _assignment_page(
+    j: Journal, user: User, assignment: str, student: str, **more: Any
+) -> Template:
     today = j.today()
     item = dq.course_item(j.db, assignment)
     if not dq.may_see_course(j.db, user.person, item.course, today):
         raise ForbiddenError
     teacher = course_access(j.db, user.person, item.course, today) != ""
     context: dict[str, Any] = {
-        "user": user, "item": item, "course": course_info(j.db, item.course),
-        "local": lambda t: local(j, t), "local_log": local_log, "error": "", "text": "",
-        "teacher": teacher, "editable": teacher and course_access(
-            j.db, user.person, item.course, today) == WRITE,
-        "kinds": rules.WORK_KINDS, "status": dq.STATUS_RU,
+        "user": user,
+        "item": item,
+        "course": course_info(j.db, item.course),
+        "local": lambda t: local(j, t),
+        "local_log": local_log,
+        "error": "",
+        "text": "",
+        "teacher": teacher,
+        "editable": teacher and course_access(j.db, user.person, item.course, today) == WRITE,
+        "kinds": rules.WORK_KINDS,
+        "status": dq.STATUS_RU,
     }
     if teacher:
         context["detail"] = dq.assignment_detail(j.db, assignment, today)
@@ -335,8 +412,9 @@ def _assignment_page(j: Journal, user: User, assignment: str, student: str, **mo
     else:
         who = child_of(j, user, student)
         work = dq.student_work(j.db, assignment, who)
-        due = j.db.execute("SELECT due FROM assignments WHERE assignment = ?",
-                           (assignment,)).fetchone()[0]
+        due = j.db.execute(
+            "SELECT due FROM assignments WHERE assignment = ?", (assignment,)
+        ).fetchone()[0]
         context["work"] = work
         context["state"] = dq.status_of(work, due, now_utc(j))
         context["own"] = who == user.person
@@ -344,4 +422,3 @@ def _assignment_page(j: Journal, user: User, assignment: str, student: str, **mo
     context.update(more)
     status = 422 if more.get("error") else 200
     return Template("distance/assignment.html", context=context, status_code=status)
-

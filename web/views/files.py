@@ -20,14 +20,17 @@ from ..security import SIGNED_IN, current_user, reading
 
 def disposition(kind: str, name: str) -> str:
     """RFC 6266 with an ASCII fallback and the UTF-8 name (Cyrillic names stay readable)."""
-    fallback = "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\' else "_"
-                       for ch in name)
+    fallback = "".join(
+        ch if ch.isascii() and ch.isprintable() and ch not in '"\\' else "_" for ch in name
+    )
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 class FilesController(Controller):
     @get("/files/{owner:str}/{digest:str}", opt={"roles": SIGNED_IN}, sync_to_thread=True)
-    def download(self, request: Request, owner: FromPath[str], digest: FromPath[str]) -> Response[bytes]:
+    def download(
+        self, request: Request, owner: FromPath[str], digest: FromPath[str]
+    ) -> Response[bytes]:
         j: Journal = request.app.state.journal
         user = current_user(request)
         assert user is not None

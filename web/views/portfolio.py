@@ -19,7 +19,15 @@ from ejournal.queries.viewers import KEEP, class_access, class_period, classes_k
 
 from ..security import TEACHERS, ForbiddenError, User, reading
 from .distance import (
-    STAFF_REPORTS, UPLOAD_BODY_MAX, VIEWERS, Form, Multipart, field, journal_of, local, uploads,
+    STAFF_REPORTS,
+    UPLOAD_BODY_MAX,
+    VIEWERS,
+    Form,
+    Multipart,
+    field,
+    journal_of,
+    local,
+    uploads,
     user_of,
 )
 
@@ -30,15 +38,27 @@ def _page(j: Journal, user: User, student: str, error: str = "", **more: Any) ->
         raise NotFound("Такой ученик не найден.")
     if not pq.may_see_portfolio(j.db, user.person, student, today):
         raise ForbiddenError
-    keeper = any(class_access(j.db, user.person, c, today) == KEEP
-                 for c in portfolio.student_classes(j, student, today))
-    return Template("portfolio/page.html", context={
-        "user": user, "student": person(j.db, student),
-        "entries": pq.achievements_of(j.db, student),
-        "may_enter": pq.may_enter_portfolio(j.db, user.person, student, today),
-        "keeper": keeper, "kinds": portfolio.KINDS, "levels": portfolio.LEVELS,
-        "local": lambda t: local(j, t), "today": today, "error": error, "form": more,
-    }, status_code=422 if error else 200)
+    keeper = any(
+        class_access(j.db, user.person, c, today) == KEEP
+        for c in portfolio.student_classes(j, student, today)
+    )
+    return Template(
+        "portfolio/page.html",
+        context={
+            "user": user,
+            "student": person(j.db, student),
+            "entries": pq.achievements_of(j.db, student),
+            "may_enter": pq.may_enter_portfolio(j.db, user.person, student, today),
+            "keeper": keeper,
+            "kinds": portfolio.KINDS,
+            "levels": portfolio.LEVELS,
+            "local": lambda t: local(j, t),
+            "today": today,
+            "error": error,
+            "form": more,
+        },
+        status_code=422 if error else 200,
+    )
 
 
 class PortfolioController(Controller):
@@ -48,52 +68,80 @@ class PortfolioController(Controller):
         with reading(j):
             return _page(j, user, student)
 
-    @post("/portfolio/{student:str}", opt={"roles": frozenset({"student", "parent"})},
-          sync_to_thread=True, request_max_body_size=UPLOAD_BODY_MAX)
-    def add(self, request: Request, student: FromPath[str],
-            data: Annotated[dict[str, Any], Multipart]) -> Response[Any]:
+    @post(
+        "/portfolio/{student:str}",
+        opt={"roles": frozenset({"student", "parent"})},
+        sync_to_thread=True,
+        request_max_body_size=UPLOAD_BODY_MAX,
+    )
+    def add(
+        self, request: Request, student: FromPath[str], data: Annotated[dict[str, Any], Multipart]
+    ) -> Response[Any]:
         j, user = journal_of(request), user_of(request)
         with reading(j):
             if not pq.may_enter_portfolio(j.db, user.person, student, j.today()):
                 raise ForbiddenError
             try:
                 portfolio.add_achievement(
-                    j, user.person, student=student, kind=field(data, "kind"),
-                    title=field(data, "title"), level=field(data, "level"),
-                    date=field(data, "date"), result=field(data, "result"),
+                    j,
+                    user.person,
+                    student=student,
+                    kind=field(data, "kind"),
+                    title=field(data, "title"),
+                    level=field(data, "level"),
+                    date=field(data, "date"),
+                    result=field(data, "result"),
                     uploads=uploads(data),
                 )
             except PermissionDenied:
                 raise
             except JournalError as e:
-                return _page(j, user, student, e.message_ru, title=field(data, "title"),
-                             result=field(data, "result"))
+                return _page(
+                    j,
+                    user,
+                    student,
+                    e.message_ru,
+                    title=field(data, "title"),
+                    result=field(data, "result"),
+                )
         return Redirect(f"/portfolio/{student}", status_code=303)
 
-    @post("/portfolio/entry/{achievement:str}/confirm", opt={"roles": TEACHERS},
-          sync_to_thread=True)
-    def confirm(self, request: Request, achievement: FromPath[str],
-                data: Annotated[dict[str, Any], Form]) -> Response[Any]:
+    @post(
+        "/portfolio/entry/{achievement:str}/confirm", opt={"roles": TEACHERS}, sync_to_thread=True
+    )
+    def confirm(
+        self, request: Request, achievement: FromPath[str], data: Annotated[dict[str, Any], Form]
+    ) -> Response[Any]:
         j, user = journal_of(request), user_of(request)
         with reading(j):
             portfolio.confirm_achievement(
-                j, user.person, achievement=achievement,
-                rejected=field(data, "action") == "reject", note=field(data, "note"),
+                j,
+                user.person,
+                achievement=achievement,
+                rejected=field(data, "action") == "reject",
+                note=field(data, "note"),
             )
-            student = j.db.execute("SELECT student FROM achievements WHERE achievement = ?",
-                                   (achievement,)).fetchone()[0]
+            student = j.db.execute(
+                "SELECT student FROM achievements WHERE achievement = ?", (achievement,)
+            ).fetchone()[0]
         return Redirect(f"/portfolio/{student}", status_code=303)
 
-    @post("/portfolio/entry/{achievement:str}/withdraw",
-          opt={"roles": frozenset({"student", "parent"})}, sync_to_thread=True)
-    def withdraw(self, request: Request, achievement: FromPath[str],
-                 data: Annotated[dict[str, Any], Form]) -> Response[Any]:
+    @post(
+        "/portfolio/entry/{achievement:str}/withdraw",
+        opt={"roles": frozenset({"student", "parent"})},
+        sync_to_thread=True,
+    )
+    def withdraw(
+        self, request: Request, achievement: FromPath[str], data: Annotated[dict[str, Any], Form]
+    ) -> Response[Any]:
         j, user = journal_of(request), user_of(request)
         with reading(j):
-            portfolio.withdraw_achievement(j, user.person, achievement=achievement,
-                                           reason=field(data, "reason"))
-            student = j.db.execute("SELECT student FROM achievements WHERE achievement = ?",
-                                   (achievement,)).fetchone()[0]
+            portfolio.withdraw_achievement(
+                j, user.person, achievement=achievement, reason=field(data, "reason")
+            )
+            student = j.db.execute(
+                "SELECT student FROM achievements WHERE achievement = ?", (achievement,)
+            ).fetchone()[0]
         return Redirect(f"/portfolio/{student}", status_code=303)
 
     @get("/portfolio/class", opt={"roles": TEACHERS | STAFF_REPORTS}, sync_to_thread=True)
@@ -114,7 +162,14 @@ class PortfolioController(Controller):
             since = period.start if period else today
             name = j.db.execute("SELECT name FROM groups WHERE grp = ?", (class_id,)).fetchone()
             rows = pq.class_portfolios(j.db, class_id, since, today)
-        return Template("portfolio/class.html", context={
-            "user": user, "rows": rows, "period": period, "name": name[0] if name else "",
-            "local": lambda t: local(j, t), "kept": kept,
-        })
+        return Template(
+            "portfolio/class.html",
+            context={
+                "user": user,
+                "rows": rows,
+                "period": period,
+                "name": name[0] if name else "",
+                "local": lambda t: local(j, t),
+                "kept": kept,
+            },
+        )

@@ -59,10 +59,16 @@ def _attempt_context(j: Journal, user: User, attempt: str) -> dict[str, Any]:
     over = bool(view.finished_at) or now_utc(j) > view.deadline
     teacher = user.person != view.student
     return {
-        "user": user, "view": view, "over": over, "teacher": teacher,
-        "course": course_info(j.db, course), "deadline": local(j, view.deadline),
+        "user": user,
+        "view": view,
+        "over": over,
+        "teacher": teacher,
+        "course": course_info(j.db, course),
+        "deadline": local(j, view.deadline),
         "score": qq.attempt_score(j.db, attempt) if teacher else None,
-        "kinds": scoring.KINDS, "saved": {}, "error": "",
+        "kinds": scoring.KINDS,
+        "saved": {},
+        "error": "",
     }
 
 
@@ -77,23 +83,37 @@ class QuizController(Controller):
         row = j.db.execute("SELECT name FROM subjects WHERE subject = ?", (subject,)).fetchone()
         if row is None:
             raise NotFound("Такой предмет не найден.")
-        return Template("quiz/bank.html", context={
-            "user": user, "subject": subject, "name": row[0], "kinds": scoring.KINDS,
-            "questions": qq.question_bank(j.db, subject), "error": error,
-        }, status_code=422 if error else 200)
+        return Template(
+            "quiz/bank.html",
+            context={
+                "user": user,
+                "subject": subject,
+                "name": row[0],
+                "kinds": scoring.KINDS,
+                "questions": qq.question_bank(j.db, subject),
+                "error": error,
+            },
+            status_code=422 if error else 200,
+        )
 
     @post("/quiz/bank/{subject:str}", opt={"roles": TEACHERS}, sync_to_thread=True)
-    def add_question(self, request: Request, subject: FromPath[str],
-                     data: Annotated[dict[str, Any], Form]) -> Response[Any]:
+    def add_question(
+        self, request: Request, subject: FromPath[str], data: Annotated[dict[str, Any], Form]
+    ) -> Response[Any]:
         j, user = journal_of(request), user_of(request)
         with reading(j):
             try:
                 quiz.add_question(
-                    j, user.person, subject=subject, kind=field(data, "kind"),
-                    text=field(data, "text"), points=_int(field(data, "points") or "1", "Баллы"),
+                    j,
+                    user.person,
+                    subject=subject,
+                    kind=field(data, "kind"),
+                    text=field(data, "text"),
+                    points=_int(field(data, "points") or "1", "Баллы"),
                     options=_options(field(data, "options")),
                     accepted=field(data, "accepted").split(";"),
-                    number=field(data, "number"), tolerance=field(data, "tolerance"),
+                    number=field(data, "number"),
+                    tolerance=field(data, "tolerance"),
                     topic=field(data, "topic"),
                 )
             except PermissionDenied:
@@ -113,13 +133,24 @@ class QuizController(Controller):
         _require_course_writer(j, user, course)
         lessons = j.db.execute(
             "SELECT lesson, date, topic FROM lessons WHERE course = ? AND invalid = 0 "
-            "ORDER BY date, number", (course,)).fetchall()
-        return Template("quiz/new.html", context={
-            "user": user, "course": info, "questions": qq.question_bank(j.db, info.subject),
-            "controls": scoring.CONTROLS, "kinds": rules.WORK_KINDS, "lessons": lessons,
-            "values": rules.GRADING_VALUES.get(info.grading, ()), "today": j.today(),
-            "error": error,
-        }, status_code=422 if error else 200)
+            "ORDER BY date, number",
+            (course,),
+        ).fetchall()
+        return Template(
+            "quiz/new.html",
+            context={
+                "user": user,
+                "course": info,
+                "questions": qq.question_bank(j.db, info.subject),
+                "controls": scoring.CONTROLS,
+                "kinds": rules.WORK_KINDS,
+                "lessons": lessons,
+                "values": rules.GRADING_VALUES.get(info.grading, ()),
+                "today": j.today(),
+                "error": error,
+            },
+            status_code=422 if error else 200,
+        )
 
     @post("/quiz/new", opt={"roles": TEACHERS}, sync_to_thread=True)
     def publish(self, request: Request, data: Annotated[dict[str, Any], Form]) -> Response[Any]:
@@ -129,15 +160,23 @@ class QuizController(Controller):
             info = course_info(j.db, course)
             _require_course_writer(j, user, course)
             try:
-                scale = [(v, _int(field(data, f"scale_{v}"), f"Порог отметки «{v}»"))
-                         for v in rules.GRADING_VALUES.get(info.grading, ())
-                         if field(data, f"scale_{v}").strip()]
+                scale = [
+                    (v, _int(field(data, f"scale_{v}"), f"Порог отметки «{v}»"))
+                    for v in rules.GRADING_VALUES.get(info.grading, ())
+                    if field(data, f"scale_{v}").strip()
+                ]
                 test = quiz.publish_quiz(
-                    j, user.person, course=course, title=field(data, "title"),
+                    j,
+                    user.person,
+                    course=course,
+                    title=field(data, "title"),
                     questions=fields(data, "questions"),
                     minutes=_int(field(data, "minutes"), "Время"),
-                    opens=field(data, "opens"), closes=field(data, "closes"), scale=scale,
-                    control=field(data, "control"), kind=field(data, "kind") or "ТЕСТ",
+                    opens=field(data, "opens"),
+                    closes=field(data, "closes"),
+                    scale=scale,
+                    control=field(data, "control"),
+                    kind=field(data, "kind") or "ТЕСТ",
                     draw=_int(field(data, "draw") or "0", "Вопросов на ученика"),
                     lesson=field(data, "lesson"),
                 )
@@ -154,8 +193,14 @@ class QuizController(Controller):
             info = qq.quiz_info(j.db, quiz_id)
             today = j.today()
             access = course_access(j.db, user.person, info.course, today)
-            context = {"user": user, "quiz": info, "course": course_info(j.db, info.course),
-                       "controls": scoring.CONTROLS, "kinds": rules.WORK_KINDS, "error": ""}
+            context = {
+                "user": user,
+                "quiz": info,
+                "course": course_info(j.db, info.course),
+                "controls": scoring.CONTROLS,
+                "kinds": rules.WORK_KINDS,
+                "error": "",
+            }
             if access:
                 context["rows"] = qq.quiz_results(j.db, quiz_id, now_utc(j))
                 context["editable"] = access == WRITE
@@ -185,16 +230,22 @@ class QuizController(Controller):
             return Template("quiz/attempt.html", context=_attempt_context(j, user, attempt))
 
     @post("/quiz/attempt/{attempt:str}/answer", opt={"roles": STUDENT}, sync_to_thread=True)
-    def answer(self, request: Request, attempt: FromPath[str],
-               data: Annotated[dict[str, Any], Form]) -> Response[Any]:
+    def answer(
+        self, request: Request, attempt: FromPath[str], data: Annotated[dict[str, Any], Form]
+    ) -> Response[Any]:
         """Save one answer; htmx gets the question's status line back."""
         j, user = journal_of(request), user_of(request)
         question = field(data, "question")
         error, status = "", 200
         with reading(j):
             try:
-                quiz.save_answer(j, user.person, attempt=attempt, question=question,
-                                 answer=fields(data, "answer"))
+                quiz.save_answer(
+                    j,
+                    user.person,
+                    attempt=attempt,
+                    question=question,
+                    answer=fields(data, "answer"),
+                )
             except PermissionDenied:
                 raise
             except JournalError as e:
@@ -206,8 +257,11 @@ class QuizController(Controller):
                     context["error"] = error
                     return Template("quiz/attempt.html", context=context, status_code=422)
                 return Redirect(f"/quiz/attempt/{attempt}#q-{question}", status_code=303)
-        return Template("quiz/saved.html", context={"error": error, "saved": saved,
-                                                    "question": question}, status_code=status)
+        return Template(
+            "quiz/saved.html",
+            context={"error": error, "saved": saved, "question": question},
+            status_code=status,
+        )
 
     @post("/quiz/attempt/{attempt:str}/finish", opt={"roles": STUDENT}, sync_to_thread=True)
     def finish(self, request: Request, attempt: FromPath[str]) -> Response[Any]:
@@ -217,19 +271,26 @@ class QuizController(Controller):
         return Redirect(f"/quiz/attempt/{attempt}", status_code=303)
 
     @post("/quiz/attempt/{attempt:str}/check", opt={"roles": TEACHERS}, sync_to_thread=True)
-    def check(self, request: Request, attempt: FromPath[str],
-              data: Annotated[dict[str, Any], Form]) -> Response[Any]:
+    def check(
+        self, request: Request, attempt: FromPath[str], data: Annotated[dict[str, Any], Form]
+    ) -> Response[Any]:
         j, user = journal_of(request), user_of(request)
         with reading(j):
-            quiz.check_answer(j, user.person, attempt=attempt, question=field(data, "question"),
-                              points=_int(field(data, "points"), "Баллы"),
-                              comment=field(data, "comment"))
+            quiz.check_answer(
+                j,
+                user.person,
+                attempt=attempt,
+                question=field(data, "question"),
+                points=_int(field(data, "points"), "Баллы"),
+                comment=field(data, "comment"),
+            )
             test = qq.attempt_view(j.db, attempt).quiz.quiz
         return Redirect(f"/quiz/{test}", status_code=303)
 
     @post("/quiz/attempt/{attempt:str}/confirm", opt={"roles": TEACHERS}, sync_to_thread=True)
-    def confirm(self, request: Request, attempt: FromPath[str],
-                data: Annotated[dict[str, Any], Form]) -> Response[Any]:
+    def confirm(
+        self, request: Request, attempt: FromPath[str], data: Annotated[dict[str, Any], Form]
+    ) -> Response[Any]:
         j, user = journal_of(request), user_of(request)
         with reading(j):
             quiz.confirm(j, user.person, attempt=attempt, lesson=field(data, "lesson"))
@@ -247,7 +308,15 @@ class QuizController(Controller):
             report = qq.control_report(j.db, control, subject)
             subjects = j.db.execute("SELECT subject, name FROM subjects ORDER BY name").fetchall()
             names = {q.quiz: course_info(j.db, q.course) for q in report.quizzes}
-        return Template("quiz/report.html", context={
-            "user": user, "report": report, "controls": scoring.CONTROLS, "control": control,
-            "subject": subject, "subjects": subjects, "names": names,
-        })
+        return Template(
+            "quiz/report.html",
+            context={
+                "user": user,
+                "report": report,
+                "controls": scoring.CONTROLS,
+                "control": control,
+                "subject": subject,
+                "subjects": subjects,
+                "names": names,
+            },
+        )
