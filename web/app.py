@@ -30,10 +30,10 @@ from .security import (
 )
 from .views.account import AccountController
 from .views.classes import ClassController
+from .views.distance_area import DISTANCE_CONTROLLERS
 from .views.home import HomeController
 from .views.lesson import LessonController
 from .views.teacher import TeacherController
-from .views.distance_area import DISTANCE_CONTROLLERS
 
 HERE = Path(__file__).parent
 log = logging.getLogger("ejournal.web")
