@@ -178,12 +178,15 @@ def test_attempt_interrupted_resumed_scored_checked_confirmed_into_the_journal(s
     assert marks == {a: [(mark_a, "5", "ТЕСТ")], b: [(mark_b, "2", "ТЕСТ")]}
 
     # R-DST-2: the deputy head's report: per class the share of points, per question correct.
-    report = qq.control_report(sch.j.db, "spot_check")
+    report = qq.control_report(sch.j.db, "spot_check", quiz.now_utc(sch.j))
     assert report.classes == (("10А", 2, 0.45),)  # (9 + 0) / 20
     shares = {s.question: s.per_class for s in report.questions}
     assert shares[q1] == (("10А", 1, 2),) and shares[q2] == (("10А", 1, 2),)
     assert shares[q5] == (("10А", 0, 2),)  # 3 of 4 points is not a full answer
-    assert qq.control_report(sch.j.db, "final").classes == ()
+    assert qq.control_report(sch.j.db, "final", quiz.now_utc(sch.j)).classes == ()
+    # An attempt still running does not count yet.
+    early = qq.control_report(sch.j.db, "spot_check", "2026-11-16T02:05:00.000Z")
+    assert early.classes == (("10А", 1, 0.9),)  # only A had finished by then: 9 / 10
 
 
 def test_window_of_dates_and_students_of_the_course_only(sch: Sch) -> None:

@@ -247,10 +247,14 @@ class ControlReport:
     questions: tuple[QuestionShare, ...]
 
 
-def control_report(db: sqlite3.Connection, control: str, subject: str = "") -> ControlReport:
+def control_report(
+    db: sqlite3.Connection, control: str, now_utc: str, subject: str = ""
+) -> ControlReport:
     """R-DST-2: the deputy head's report over every test of a kind of control (of a subject):
     per class the share of points scored, per question and class the share of correct answers
-    (full points). Attempts that were never confirmed count once they are over."""
+    (full points). An attempt counts once it is over (finished, or its time ran out at
+    ``now_utc``), confirmed or not; a free-text answer not checked yet counts 0 points in the
+    class's share and is left out of its question's share."""
     quizzes = [
         quiz_info(db, q)
         for (q,) in db.execute(
@@ -264,7 +268,9 @@ def control_report(db: sqlite3.Connection, control: str, subject: str = "") -> C
     for quiz in quizzes:
         name = course_info(db, quiz.course).group_name
         for (attempt,) in db.execute(
-            "SELECT attempt FROM attempts WHERE quiz = ? AND invalid = 0", (quiz.quiz,)
+            "SELECT attempt FROM attempts WHERE quiz = ? AND invalid = 0 "
+            "AND (finished_at IS NOT NULL OR deadline < ?)",
+            (quiz.quiz, now_utc),
         ).fetchall():
             score = attempt_score(db, attempt)
             got = classes.setdefault(name, [0, 0, 0])

@@ -305,7 +305,7 @@ class QuizController(Controller):
             raise NotFound("Такого вида контроля нет.")
         subject = request.query_params.get("subject", "")
         with reading(j):
-            report = qq.control_report(j.db, control, subject)
+            report = qq.control_report(j.db, control, now_utc(j), subject)
             subjects = j.db.execute("SELECT subject, name FROM subjects ORDER BY name").fetchall()
             names = {q.quiz: course_info(j.db, q.course) for q in report.quizzes}
         return Template(
