@@ -155,6 +155,23 @@ def test_an_upload_over_the_limit_shows_a_clear_message_and_writes_nothing(w: We
     assert not list((w.sch.j.data_dir.path / "blobs").glob("??/*"))
 
 
+def test_the_administration_sets_the_file_limits_on_the_hub(w: Web) -> None:
+    from ejournal.model.files import Limits, limits
+
+    csrf = w.sign_in("deputy")
+    hub = w.client.get("/distance")
+    assert "Файлы школы" in hub.text and "из 20 ГБ" in hub.text
+    response = _post(w, csrf, "/distance/limits", {"file_max": "5", "school_max": "2048"})
+    assert response.status_code == 303
+    assert limits(w.sch.j.db) == Limits(5 << 20, 2048 << 20)
+    bad = _post(w, csrf, "/distance/limits", {"file_max": "много", "school_max": "1"})
+    assert bad.status_code == 422 and "целые числа мегабайт" in bad.text
+    csrf = w.sign_in("teacher")
+    assert (
+        _post(w, csrf, "/distance/limits", {"file_max": "1", "school_max": "1"}).status_code == 403
+    )
+
+
 def _assignment(w: Web) -> str:
     from datetime import datetime, timedelta, timezone
 

@@ -15,7 +15,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from ejournal.journal import Journal
-from ejournal.model import lookup, rules
+from ejournal.model import files, lookup, rules
 from ejournal.model.commands import distance
 from ejournal.model.commands.quiz import now_utc
 from ejournal.model.errors import JournalError, PermissionDenied, RuleViolation
@@ -145,9 +145,14 @@ class DistanceController(Controller):
             courses = my_courses(j.db, user.person, year) if "teacher" in user.roles else ()
             kept = classes_kept_by(j.db, user.person, today)
             subjects = sorted({(c.subject, c.subject_name) for c in courses}, key=lambda s: s[1])
+            limits = files.limits(j.db) if user.roles & STAFF_REPORTS else None
+            used = files.used_bytes(j.db) if limits else 0
         return Template(
             "distance/hub.html",
             context={
+                "limits": limits,
+                "used": used,
+                "human_size": files.human_size,
                 "user": user,
                 "courses": courses,
                 "kept": kept,
@@ -155,6 +160,30 @@ class DistanceController(Controller):
                 "reports": bool(user.roles & STAFF_REPORTS),
             },
         )
+
+    @post("/distance/limits", opt={"roles": STAFF_REPORTS}, sync_to_thread=True)
+    def set_limits(self, request: Request, data: Annotated[dict[str, Any], Form]) -> Response[Any]:
+        """The school's limits on attached files, in megabytes (R-DST-1)."""
+        j, user = journal_of(request), user_of(request)
+        try:
+            file_mb, school_mb = (_megabytes(field(data, n)) for n in ("file_max", "school_max"))
+            with reading(j):
+                distance.set_file_limits(
+                    j, user.person, file_max=file_mb << 20, school_max=school_mb << 20
+                )
+        except PermissionDenied:
+            raise
+        except JournalError as e:
+            return Template(
+                "error.html",
+                context={
+                    "title": "Пределы не изменены",
+                    "message": e.message_ru,
+                    "user": user,
+                },
+                status_code=422,
+            )
+        return Redirect("/distance", status_code=303)
 
     @get("/distance/course/{course:str}", opt={"roles": VIEWERS}, sync_to_thread=True)
     def course(self, request: Request, course: FromPath[str]) -> Template:
@@ -356,6 +385,13 @@ def _student_quizzes(j: Journal, student: str) -> list[tuple[qq.QuizInfo, str, s
                 )
             found.append((q, subject, state))
     return found
+
+
+def _megabytes(text: str) -> int:
+    text = text.strip()
+    if not text.isdigit() or not 0 < int(text) <= 10**7:
+        raise RuleViolation("Пределы — целые числа мегабайт, больше нуля.")
+    return int(text)
 
 
 def _place(data: dict[str, Any]) -> tuple[str, int]:
