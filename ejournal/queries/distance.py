@@ -292,3 +292,59 @@ def may_see_work(db: sqlite3.Connection, viewer: str, student: str, course: str,
 
 def children_of(db: sqlite3.Connection, guardian: str, on: str) -> tuple[Person, ...]:
     return tuple(person(db, s) for s in sorted(access.scopes_of(db, guardian, "parent", on)) if s)
+
+
+# --- small lookups the pages need -------------------------------------------------------------
+
+
+def course_lessons(db: sqlite3.Connection, course: str) -> tuple[tuple[str, str, str], ...]:
+    """(lesson, date, topic) of a course's lessons that count, by date and number."""
+    return tuple(
+        (les, day, topic or "")
+        for les, day, topic in db.execute(
+            "SELECT lesson, date, topic FROM lessons WHERE course = ? AND invalid = 0 "
+            "ORDER BY date, number",
+            (course,),
+        )
+    )
+
+
+def plan_of(db: sqlite3.Connection, course: str) -> tuple[tuple[int, str], ...]:
+    """(number, topic) of a course's lesson plan (КТП)."""
+    return tuple(
+        (n, t)
+        for n, t in db.execute(
+            "SELECT number, topic FROM plan_topics WHERE course = ? ORDER BY number", (course,)
+        )
+    )
+
+
+def submission_assignment(db: sqlite3.Connection, submission: str) -> str:
+    """The assignment a submission answers. Raises NotFound."""
+    row = db.execute(
+        "SELECT assignment FROM submissions WHERE submission = ?", (submission,)
+    ).fetchone()
+    if row is None:
+        raise NotFound("Такая работа не найдена.")
+    return str(row[0])
+
+
+def assignment_due(db: sqlite3.Connection, assignment: str) -> str:
+    """An assignment's due time in UTC (the projection's form). Raises NotFound."""
+    row = db.execute("SELECT due FROM assignments WHERE assignment = ?", (assignment,)).fetchone()
+    if row is None:
+        raise NotFound("Такое задание не найдено.")
+    return str(row[0])
+
+
+def subject_name(db: sqlite3.Connection, subject: str) -> str:
+    """Raises NotFound."""
+    row = db.execute("SELECT name FROM subjects WHERE subject = ?", (subject,)).fetchone()
+    if row is None:
+        raise NotFound("Такой предмет не найден.")
+    return str(row[0])
+
+
+def subjects(db: sqlite3.Connection) -> tuple[tuple[str, str], ...]:
+    """(subject, name) of every subject, by name."""
+    return tuple((s, n) for s, n in db.execute("SELECT subject, name FROM subjects ORDER BY name"))

@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from ..model import access
+from ..model.errors import NotFound
 from .distance import FileInfo, files_of
 from .members import groups_of, members
 from .people import Person
@@ -96,3 +97,22 @@ def owner_of_file(db: sqlite3.Connection, owner: str, sha256: str) -> bool:
         ).fetchone()
         is not None
     )
+
+
+def achievement_student(db: sqlite3.Connection, achievement: str) -> str:
+    """Whose portfolio an entry is in. Raises NotFound."""
+    row = db.execute(
+        "SELECT student FROM achievements WHERE achievement = ?", (achievement,)
+    ).fetchone()
+    if row is None:
+        raise NotFound("Такая запись портфолио не найдена.")
+    return str(row[0])
+
+
+def is_person(db: sqlite3.Connection, person_id: str) -> bool:
+    return db.execute("SELECT 1 FROM persons WHERE person = ?", (person_id,)).fetchone() is not None
+
+
+def group_name(db: sqlite3.Connection, group: str) -> str:
+    row = db.execute("SELECT name FROM groups WHERE grp = ?", (group,)).fetchone()
+    return str(row[0]) if row else ""

@@ -322,3 +322,33 @@ def question_bank(db: sqlite3.Connection, subject: str) -> tuple[BankQuestion, .
             (subject,),
         )
     )
+
+
+def student_quizzes(
+    db: sqlite3.Connection, student: str, on: str, now_utc: str
+) -> tuple[tuple[QuizInfo, str, str], ...]:
+    """(test, subject name, state in Russian) of the courses of the student's groups on ``on``."""
+    from .members import groups_of
+
+    groups = groups_of(db, student, on)
+    if not groups:
+        return ()
+    found = []
+    for course, subject in db.execute(
+        "SELECT c.course, coalesce(s.name, '') FROM courses c LEFT JOIN subjects s "
+        f"ON s.subject = c.subject WHERE c.grp IN ({','.join('?' * len(groups))})",
+        groups,
+    ).fetchall():
+        for q in course_quizzes(db, course):
+            attempt = find_attempt(db, q.quiz, student)
+            state = "не начат"
+            if attempt:
+                view = attempt_view(db, attempt)
+                over = view.finished_at or now_utc > view.deadline
+                state = (
+                    f"отметка {view.value}"
+                    if view.confirmed
+                    else ("выполнен" if over else "выполняется")
+                )
+            found.append((q, subject, state))
+    return tuple(found)

@@ -9,9 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from ejournal.journal import Journal
@@ -19,7 +17,6 @@ from ejournal.model import files, lookup, rules
 from ejournal.model.commands import distance
 from ejournal.model.commands.quiz import now_utc
 from ejournal.model.errors import JournalError, PermissionDenied, RuleViolation
-from ejournal.model.files import Upload
 from ejournal.queries import distance as dq
 from ejournal.queries import quiz as qq
 from ejournal.queries.courses import course_info
@@ -28,82 +25,22 @@ from ejournal.queries.periods import current_year
 from ejournal.queries.teacher import my_courses
 from ejournal.queries.viewers import WRITE, classes_kept_by, course_access
 
-from ..security import SIGNED_IN, TEACHERS, ForbiddenError, User, current_user, reading
-
-Multipart = Body(media_type=RequestEncodingType.MULTI_PART)
-Form = Body(media_type=RequestEncodingType.URL_ENCODED)
-UPLOAD_BODY_MAX = 256 * 1024 * 1024  # the school's own limits are checked by the commands
-STUDENTS = frozenset({"student", "parent"})
-STAFF_REPORTS = frozenset({"deputy", "director", "admin"})
-VIEWERS = STUDENTS | TEACHERS | STAFF_REPORTS  # who reads courses, assignments, portfolios
-
-
-def journal_of(request: Request) -> Journal:
-    return request.app.state.journal  # type: ignore[no-any-return]
-
-
-def user_of(request: Request) -> User:
-    user = current_user(request)
-    assert user is not None
-    return user
-
-
-def field(data: dict[str, Any], name: str) -> str:
-    value = data.get(name, "")
-    if isinstance(value, list):
-        value = value[-1] if value else ""
-    return "" if isinstance(value, UploadFile) else str(value)
-
-
-def fields(data: dict[str, Any], name: str) -> list[str]:
-    value = data.get(name, [])
-    return [str(v) for v in (value if isinstance(value, list) else [value]) if str(v)]
-
-
-def uploads(data: dict[str, Any], name: str = "files") -> list[Upload]:
-    value = data.get(name, [])
-    found = []
-    for item in value if isinstance(value, list) else [value]:
-        if isinstance(item, UploadFile) and (item.filename or ""):
-            found.append(Upload(item.filename or "", item.file.read()))
-    return found
-
-
-def local(j: Journal, utc_text: str) -> str:
-    """A UTC time of the projection as the school's local «16.11.2026 10:05»."""
-    if not utc_text:
-        return ""
-    moment = datetime.fromisoformat(utc_text.replace("Z", "+00:00")).astimezone(j.now().tzinfo)
-    return moment.strftime("%d.%m.%Y %H:%M")
-
-
-def local_log(text: str) -> str:
-    """A time in the log's format (its own offset) as «18.11.2026 18:00»."""
-    return datetime.fromisoformat(text).strftime("%d.%m.%Y %H:%M") if text else ""
-
-
-def child_of(j: Journal, user: User, student: str) -> str:
-    """The student a student or parent looks at: themself, or a child of the parent."""
-    today = j.today()
-    if "student" in user.roles and student in ("", user.person):
-        return user.person
-    children = [c.person for c in dq.children_of(j.db, user.person, today)]
-    if not student and children:
-        return children[0]
-    if student in children:
-        return student
-    raise ForbiddenError
-
-
-def _lessons(j: Journal, course: str) -> list[tuple[str, str, str]]:
-    return [
-        (les, day, topic or "")
-        for les, day, topic in j.db.execute(
-            "SELECT lesson, date, topic FROM lessons WHERE course = ? AND invalid = 0 "
-            "ORDER BY date, number",
-            (course,),
-        )
-    ]
+from ..security import SIGNED_IN, TEACHERS, ForbiddenError, User, reading
+from .distance_forms import (
+    STAFF_REPORTS,
+    STUDENTS,
+    UPLOAD_BODY_MAX,
+    VIEWERS,
+    Form,
+    Multipart,
+    child_of,
+    field,
+    journal_of,
+    local,
+    local_log,
+    uploads,
+    user_of,
+)
 
 
 def _course_page(j: Journal, user: User, course: str, **more: Any) -> Template:
@@ -117,12 +54,8 @@ def _course_page(j: Journal, user: User, course: str, **more: Any) -> Template:
         "items": dq.course_items(j.db, course),
         "quizzes": qq.course_quizzes(j.db, course),
         "editable": editable,
-        "lessons": _lessons(j, course) if editable else [],
-        "plan": j.db.execute(
-            "SELECT number, topic FROM plan_topics WHERE course = ? ORDER BY number", (course,)
-        ).fetchall()
-        if editable
-        else [],
+        "lessons": dq.course_lessons(j.db, course) if editable else [],
+        "plan": dq.plan_of(j.db, course) if editable else (),
         "kinds": rules.WORK_KINDS,
         "local_log": local_log,
         "error": "",
@@ -298,7 +231,7 @@ class DistanceController(Controller):
     ) -> Response[Any]:
         j, user = journal_of(request), user_of(request)
         with reading(j):
-            assignment = _submission_assignment(j, submission)
+            assignment = dq.submission_assignment(j.db, submission)
             distance.withdraw(j, user.person, submission=submission, reason=field(data, "reason"))
         return Redirect(f"/distance/assignment/{assignment}", status_code=303)
 
@@ -311,7 +244,7 @@ class DistanceController(Controller):
         """Save the review; with action=mark also put its mark in the journal (one action)."""
         j, user = journal_of(request), user_of(request)
         with reading(j):
-            assignment = _submission_assignment(j, submission)
+            assignment = dq.submission_assignment(j.db, submission)
             try:
                 comment, value = field(data, "comment"), field(data, "value")
                 returned = field(data, "action") == "return"
@@ -341,7 +274,7 @@ class DistanceController(Controller):
             student = child_of(j, user, request.query_params.get("student", ""))
             today = j.today()
             items = dq.student_assignments(j.db, student, today, now_utc(j))
-            quizzes = _student_quizzes(j, student)
+            quizzes = qq.student_quizzes(j.db, student, j.today(), now_utc(j))
             return Template(
                 "distance/student.html",
                 context={
@@ -355,36 +288,6 @@ class DistanceController(Controller):
                     "own": student == user.person,
                 },
             )
-
-
-def _student_quizzes(j: Journal, student: str) -> list[tuple[qq.QuizInfo, str, str]]:
-    """(test, subject, state) of the courses of a student's groups."""
-    from ejournal.queries.members import groups_of
-
-    today = j.today()
-    groups = groups_of(j.db, student, today)
-    if not groups:
-        return []
-    found = []
-    for course, subject in j.db.execute(
-        "SELECT c.course, coalesce(s.name, '') FROM courses c LEFT JOIN subjects s "
-        f"ON s.subject = c.subject WHERE c.grp IN ({','.join('?' * len(groups))})",
-        groups,
-    ).fetchall():
-        for q in qq.course_quizzes(j.db, course):
-            attempt = qq.find_attempt(j.db, q.quiz, student)
-            state = "не начат"
-            if attempt:
-                view = qq.attempt_view(j.db, attempt)
-                state = (
-                    f"отметка {view.value}"
-                    if view.confirmed
-                    else "выполнен"
-                    if view.finished_at or now_utc(j) > view.deadline
-                    else "выполняется"
-                )
-            found.append((q, subject, state))
-    return found
 
 
 def _megabytes(text: str) -> int:
@@ -407,17 +310,6 @@ def _due(j: Journal, text: str) -> datetime:
     except ValueError:
         raise RuleViolation("Срок сдачи: дата и время, например 2026-11-20 18:00.") from None
     return moment.replace(tzinfo=j.now().tzinfo) if moment.tzinfo is None else moment
-
-
-def _submission_assignment(j: Journal, submission: str) -> str:
-    row = j.db.execute(
-        "SELECT assignment FROM submissions WHERE submission = ?", (submission,)
-    ).fetchone()
-    if row is None:
-        from ejournal.model.errors import NotFound
-
-        raise NotFound("Такая работа не найдена.")
-    return str(row[0])
 
 
 def _assignment_page(
@@ -443,14 +335,12 @@ def _assignment_page(
     }
     if teacher:
         context["detail"] = dq.assignment_detail(j.db, assignment, today)
-        context["lessons"] = _lessons(j, item.course)
+        context["lessons"] = dq.course_lessons(j.db, item.course)
         context["values"] = rules.GRADING_VALUES.get(lookup.course(j.db, item.course).grading, ())
     else:
         who = child_of(j, user, student)
         work = dq.student_work(j.db, assignment, who)
-        due = j.db.execute(
-            "SELECT due FROM assignments WHERE assignment = ?", (assignment,)
-        ).fetchone()[0]
+        due = dq.assignment_due(j.db, assignment)
         context["work"] = work
         context["state"] = dq.status_of(work, due, now_utc(j))
         context["own"] = who == user.person

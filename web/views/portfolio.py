@@ -18,7 +18,7 @@ from ejournal.queries.people import person
 from ejournal.queries.viewers import KEEP, class_access, class_period, classes_kept_by
 
 from ..security import TEACHERS, ForbiddenError, User, reading
-from .distance import (
+from .distance_forms import (
     STAFF_REPORTS,
     UPLOAD_BODY_MAX,
     VIEWERS,
@@ -34,7 +34,7 @@ from .distance import (
 
 def _page(j: Journal, user: User, student: str, error: str = "", **more: Any) -> Template:
     today = j.today()
-    if not j.db.execute("SELECT 1 FROM persons WHERE person = ?", (student,)).fetchone():
+    if not pq.is_person(j.db, student):
         raise NotFound("Такой ученик не найден.")
     if not pq.may_see_portfolio(j.db, user.person, student, today):
         raise ForbiddenError
@@ -121,9 +121,7 @@ class PortfolioController(Controller):
                 rejected=field(data, "action") == "reject",
                 note=field(data, "note"),
             )
-            student = j.db.execute(
-                "SELECT student FROM achievements WHERE achievement = ?", (achievement,)
-            ).fetchone()[0]
+            student = pq.achievement_student(j.db, achievement)
         return Redirect(f"/portfolio/{student}", status_code=303)
 
     @post(
@@ -139,9 +137,7 @@ class PortfolioController(Controller):
             portfolio.withdraw_achievement(
                 j, user.person, achievement=achievement, reason=field(data, "reason")
             )
-            student = j.db.execute(
-                "SELECT student FROM achievements WHERE achievement = ?", (achievement,)
-            ).fetchone()[0]
+            student = pq.achievement_student(j.db, achievement)
         return Redirect(f"/portfolio/{student}", status_code=303)
 
     @get("/portfolio/class", opt={"roles": TEACHERS | STAFF_REPORTS}, sync_to_thread=True)
@@ -160,7 +156,7 @@ class PortfolioController(Controller):
                 raise ForbiddenError
             period = class_period(j.db, class_id, today)
             since = period.start if period else today
-            name = j.db.execute("SELECT name FROM groups WHERE grp = ?", (class_id,)).fetchone()
+            name = pq.group_name(j.db, class_id)
             rows = pq.class_portfolios(j.db, class_id, since, today)
         return Template(
             "portfolio/class.html",
@@ -168,7 +164,7 @@ class PortfolioController(Controller):
                 "user": user,
                 "rows": rows,
                 "period": period,
-                "name": name[0] if name else "",
+                "name": name,
                 "local": lambda t: local(j, t),
                 "kept": kept,
             },

@@ -13,17 +13,18 @@ from litestar.response import Redirect, Template
 
 from ejournal.journal import Journal
 from ejournal.model import events as ev
-from ejournal.model import rules, scoring
+from ejournal.model import lookup, rules, scoring
 from ejournal.model.commands import quiz
 from ejournal.model.commands.quiz import now_utc
 from ejournal.model.errors import JournalError, NotFound, PermissionDenied, RuleViolation
+from ejournal.queries import distance as dq
 from ejournal.queries import quiz as qq
 from ejournal.queries.courses import course_info
 from ejournal.queries.distance import may_see_work
 from ejournal.queries.viewers import WRITE, course_access
 
 from ..security import TEACHERS, ForbiddenError, User, reading
-from .distance import STAFF_REPORTS, Form, field, fields, journal_of, local, user_of
+from .distance_forms import STAFF_REPORTS, Form, field, fields, journal_of, local, user_of
 
 STUDENT = frozenset({"student"})
 QUIZ_VIEWERS = frozenset({"student", "teacher", "admin", "director", "deputy"})
@@ -80,15 +81,13 @@ class QuizController(Controller):
             return self._bank(j, user, subject)
 
     def _bank(self, j: Journal, user: User, subject: str, error: str = "") -> Template:
-        row = j.db.execute("SELECT name FROM subjects WHERE subject = ?", (subject,)).fetchone()
-        if row is None:
-            raise NotFound("Такой предмет не найден.")
+        name = dq.subject_name(j.db, subject)
         return Template(
             "quiz/bank.html",
             context={
                 "user": user,
                 "subject": subject,
-                "name": row[0],
+                "name": name,
                 "kinds": scoring.KINDS,
                 "questions": qq.question_bank(j.db, subject),
                 "error": error,
@@ -131,11 +130,7 @@ class QuizController(Controller):
     def _new(self, j: Journal, user: User, course: str, error: str = "") -> Template:
         info = course_info(j.db, course)
         _require_course_writer(j, user, course)
-        lessons = j.db.execute(
-            "SELECT lesson, date, topic FROM lessons WHERE course = ? AND invalid = 0 "
-            "ORDER BY date, number",
-            (course,),
-        ).fetchall()
+        lessons = dq.course_lessons(j.db, course)
         return Template(
             "quiz/new.html",
             context={
@@ -205,8 +200,6 @@ class QuizController(Controller):
                 context["rows"] = qq.quiz_results(j.db, quiz_id, now_utc(j))
                 context["editable"] = access == WRITE
                 return Template("quiz/results.html", context=context)
-            from ejournal.model import lookup
-
             if "student" not in user.roles or not lookup.is_member(
                 j.db, user.person, lookup.course(j.db, info.course).group, today
             ):
@@ -306,7 +299,7 @@ class QuizController(Controller):
         subject = request.query_params.get("subject", "")
         with reading(j):
             report = qq.control_report(j.db, control, now_utc(j), subject)
-            subjects = j.db.execute("SELECT subject, name FROM subjects ORDER BY name").fetchall()
+            subjects = dq.subjects(j.db)
             names = {q.quiz: course_info(j.db, q.course) for q in report.quizzes}
         return Template(
             "quiz/report.html",

@@ -304,7 +304,7 @@ def check_answer(
 def confirm(j: Journal, actor: str, *, attempt: str, lesson: str = "") -> str:
     """Confirm an attempt that is over (finished, or its time ran out) with every free-text
     answer checked: its mark goes to the journal by the normal mark command. Returns the mark."""
-    from ...queries.quiz import attempt_score
+    from ...queries.quiz import attempt_score  # the same score the teacher's page shows
 
     with j.command():
         c, q = _teacher_of_attempt(j, actor, attempt)
