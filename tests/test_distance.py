@@ -62,8 +62,18 @@ def test_teacher_publishes_materials_and_assignments_ordered_by_lesson(sch: Sch)
     assert items[0].files[0].name == "конспект.pdf"
     assert items[0].files[0].media_type == "application/pdf"
     assert items[1].due == "2026-11-18T18:00:00.000+07:00" and items[1].work_kind == "ДЗ"
-    (topic_item,) = dq.course_items(sch.j.db, i.math_5a)
+    at_lesson = distance.publish_material(
+        sch.j,
+        i.math_teacher,
+        course=i.math_5a,
+        title="К уроку",
+        lesson=sch.lesson(i.math_5a, "2026-11-16", plan_topic=7),
+    )
+    topic_item, lesson_item = sorted(dq.course_items(sch.j.db, i.math_5a), key=lambda x: x.title)
     assert topic_item.item == plan and topic_item.plan_title == "Тема 3"
+    # A material at a lesson is linked to the lesson plan through its lesson.
+    assert lesson_item.item == at_lesson
+    assert (lesson_item.plan_topic, lesson_item.plan_title) == (7, "Тема 7")
 
 
 def test_only_the_course_teacher_publishes(sch: Sch) -> None:

@@ -34,7 +34,7 @@ class CourseItem:
     text: str
     lesson: str
     lesson_date: str  # "" when not at a lesson
-    plan_topic: int
+    plan_topic: int  # its own КТП topic, or that of its lesson (R-LES-3)
     plan_title: str
     due: str  # assignments: the due time as the teacher set it (log format, local)
     work_kind: str
@@ -93,14 +93,17 @@ def files_of(db: sqlite3.Connection, owners: Sequence[str]) -> dict[str, tuple[F
 
 _ITEMS = (
     "SELECT 'material', m.material, m.course, m.title, m.text, m.lesson, coalesce(l.date, ''), "
-    "m.plan_topic, coalesce(p.topic, ''), '', '', m.at FROM materials m "
-    "LEFT JOIN lessons l ON l.lesson = m.lesson "
-    "LEFT JOIN plan_topics p ON p.course = m.course AND p.number = m.plan_topic "
+    "coalesce(nullif(m.plan_topic, 0), l.plan_topic, 0), coalesce(p.topic, ''), '', '', m.at "
+    "FROM materials m LEFT JOIN lessons l ON l.lesson = m.lesson "
+    "LEFT JOIN plan_topics p ON p.course = m.course "
+    "AND p.number = coalesce(nullif(m.plan_topic, 0), l.plan_topic) "
     "WHERE m.invalid = 0 AND {where_m} UNION ALL "
     "SELECT 'assignment', a.assignment, a.course, a.title, a.text, a.lesson, "
-    "coalesce(l.date, ''), a.plan_topic, coalesce(p.topic, ''), a.due_local, a.kind, a.at "
+    "coalesce(l.date, ''), coalesce(nullif(a.plan_topic, 0), l.plan_topic, 0), "
+    "coalesce(p.topic, ''), a.due_local, a.kind, a.at "
     "FROM assignments a LEFT JOIN lessons l ON l.lesson = a.lesson "
-    "LEFT JOIN plan_topics p ON p.course = a.course AND p.number = a.plan_topic "
+    "LEFT JOIN plan_topics p ON p.course = a.course "
+    "AND p.number = coalesce(nullif(a.plan_topic, 0), l.plan_topic) "
     "WHERE a.invalid = 0 AND {where_a}"
 )
 
