@@ -411,3 +411,20 @@ def test_class_teacher_confirms_and_watches_the_portfolio(w: Web) -> None:
     assert "подтверждено классным руководителем" in w.client.get(f"/portfolio/{a}").text
     w.sign_in("teacher")  # the math teacher is no class teacher of 10А
     assert w.client.get(f"/portfolio/{a}").status_code == 403
+
+
+def test_a_file_larger_than_the_frameworks_default_body_limit_is_accepted(w: Web) -> None:
+    # The school's limit (20 MiB by default) decides, not Litestar's 10 MB request default.
+    asg = _assignment(w)
+    scan = b"%PDF-1.7\n" + b"0" * (12 * 1024 * 1024)
+    csrf = w.sign_in("student_a")
+    response = _post(
+        w,
+        csrf,
+        f"/distance/assignment/{asg}/submit",
+        {"text": ""},
+        files={"files": ("скан.pdf", scan, "application/pdf")},
+    )
+    assert response.status_code == 303, response.text[:300]
+    (blob,) = (w.sch.j.data_dir.path / "blobs").glob("??/*")
+    assert blob.stat().st_size == len(scan)
