@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from .blobs import verify_blobs
 from .datadir import DataDir, DataDirError, init_data_dir
 from .demo import DemoError, DemoOptions, build_demo
 from .log.errors import FormatError, IntegrityError, KeyFileError, LogError
@@ -99,6 +100,7 @@ def verify(data_dir: Path, root_key: str | None, quiet: bool) -> None:
     dd = DataDir(data_dir).require()
     root = _root_verifier(dd, root_key)
     report = verify_data_dir(data_dir, root)
+    report.problems.extend(verify_blobs(data_dir).problems)  # referenced files (FORMAT.md §14)
     if not quiet:
         click.echo(f"root key {root.vkey()}")
         for feed in report.feeds:

@@ -29,6 +29,7 @@ from ejournal.log.note import Ed25519Verifier
 from ejournal.log.storage import CHECKPOINTS, is_locked, list_segments
 from ejournal.log.verify import Report, verify_data_dir
 
+from .blobs import copy_blobs
 from .crypto import Codec, codec_for
 from .records import BACKUPS, append_line, now_text, raise_alarms
 from .replica import (
@@ -141,6 +142,8 @@ def backup(
     warnings = copy_public_keys(dd.keys, folder / "keys")
     # Without --full-verify the sync verified what it copied, and the files were read back.
     report = verify_copy(folder, root, codec) if full_verify else Report()
+    # The files entries reference (#11), copied as they are (not encrypted yet: see README).
+    report.problems.extend(copy_blobs(dd.path, folder))
     verified = sync.ok and report.ok
     record: dict[str, object] = {
         "label": label,

@@ -37,6 +37,7 @@ from .views.admin_structure import StructureController
 from .views.backups import BackupsController, ConflictsController
 from .views.classes import ClassController
 from .views.feeds import FeedsController, start_replication, stop_replication
+from .views.distance_area import DISTANCE_CONTROLLERS
 from .views.home import HomeController
 from .views.lesson import LessonController
 from .views.logins import LoginsController
@@ -154,6 +155,7 @@ def create_app(
             FeedsController,
             BackupsController,
             ConflictsController,
+            *DISTANCE_CONTROLLERS,
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],

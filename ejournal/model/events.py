@@ -440,3 +440,211 @@ class ReplicaReceived(Event, frozen=True):
 
     feed: str
     size: int
+
+
+# --- distance learning, tests, portfolio (R-DST-1, R-DST-2, R-PRT-1) ----------------------
+
+
+class FileRef(msgspec.Struct, frozen=True, omit_defaults=True, forbid_unknown_fields=True):
+    """A file kept in the blob store (``data/blobs/``), referenced by its SHA-256 so the
+    entry's Merkle leaf covers the file's content (docs/FORMAT.md, "Blobs")."""
+
+    sha256: str  # 64 lowercase hex digits
+    size: int
+    name: str
+    media_type: str
+
+
+@event("files.limits_set")
+class FileLimitsSet(Event, frozen=True):
+    """The school's limits on attached files: per file and for all files together (bytes)."""
+
+    file_max: int
+    school_max: int
+
+
+@event("material.published")
+class MaterialPublished(Event, frozen=True):
+    """A teaching material of a distance course, placed at a lesson or a КТП topic (R-DST-1)."""
+
+    material: str
+    course: str
+    title: str
+    text: str = ""
+    files: list[FileRef] = []
+    lesson: str = ""
+    plan_topic: int = 0
+
+
+@event("assignment.published")
+class AssignmentPublished(Event, frozen=True):
+    """An assignment of a course with its due time and work kind (R-DST-1)."""
+
+    assignment: str
+    course: str
+    title: str
+    text: str
+    due: str  # a time in the log's format: submissions after it are flagged late
+    kind: str  # work kind of the mark it may become (rules.WORK_KINDS)
+    files: list[FileRef] = []
+    lesson: str = ""
+    plan_topic: int = 0
+
+
+@event("submission.made")
+class SubmissionMade(Event, frozen=True):
+    """A student's work for an assignment; a later one replaces it (the earlier stays)."""
+
+    submission: str
+    assignment: str
+    student: str
+    text: str = ""
+    files: list[FileRef] = []
+
+
+@event("submission.withdrawn")
+class SubmissionWithdrawn(Event, frozen=True):
+    """The student takes a submission back; it stays in the log (R-DST-1)."""
+
+    submission: str
+    reason: str = ""
+
+
+@event("submission.reviewed")
+class SubmissionReviewed(Event, frozen=True):
+    """The teacher's review of a submission: a comment and the mark it proposes."""
+
+    submission: str
+    comment: str = ""
+    value: str = ""  # the proposed mark, "" for none
+    returned: bool = False  # sent back for rework
+
+
+@event("submission.marked")
+class SubmissionMarked(Event, frozen=True):
+    """A review became a journal mark (the ``mark.given`` entry just before it)."""
+
+    submission: str
+    mark: str
+
+
+class QuizOption(msgspec.Struct, frozen=True, omit_defaults=True, forbid_unknown_fields=True):
+    text: str
+    correct: bool = False
+
+
+@event("question.added")
+class QuestionAdded(Event, frozen=True):
+    """A question of a subject's bank (R-DST-2). ``kind``: "single", "multiple", "short"
+    (``accepted`` variants), "number" (``number`` ± ``tolerance``, decimal strings) or "free"
+    (marked by hand)."""
+
+    question: str
+    subject: str
+    kind: str
+    text: str
+    points: int = 1
+    options: list[QuizOption] = []
+    accepted: list[str] = []
+    number: str = ""
+    tolerance: str = ""
+    topic: str = ""
+
+
+class ScaleStep(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    value: str  # the mark
+    min_points: int  # from this many points
+
+
+@event("quiz.published")
+class QuizPublished(Event, frozen=True):
+    """A test of a course (R-DST-2): its questions, drawn ``draw`` at random per student from
+    the seed (0: all, in order), time limit, window of dates, points → mark scale, kind of
+    control ("intermediate", "spot_check", "final") and the work kind of its mark."""
+
+    quiz: str
+    course: str
+    title: str
+    questions: list[str]
+    minutes: int
+    opens: str  # first day, YYYY-MM-DD
+    closes: str  # last day
+    scale: list[ScaleStep]
+    control: str
+    kind: str = "ТЕСТ"
+    draw: int = 0
+    seed: str = ""
+    lesson: str = ""
+
+
+@event("quiz.started")
+class QuizStarted(Event, frozen=True):
+    """A student opens an attempt; the time runs from this entry's time, on the server."""
+
+    attempt: str
+    quiz: str
+    student: str
+    questions: list[str]  # the questions drawn for this student, in order
+
+
+@event("quiz.answered")
+class QuizAnswered(Event, frozen=True):
+    """One saved answer (each save is an entry; the latest counts)."""
+
+    attempt: str
+    question: str
+    answer: list[str]  # option numbers ("0", "2") or the text typed
+
+
+@event("quiz.finished")
+class QuizFinished(Event, frozen=True):
+    attempt: str
+
+
+@event("quiz.checked")
+class QuizChecked(Event, frozen=True):
+    """The teacher's points for an answer marked by hand (free text)."""
+
+    attempt: str
+    question: str
+    points: int
+    comment: str = ""
+
+
+@event("quiz.confirmed")
+class QuizConfirmed(Event, frozen=True):
+    """The teacher confirms an attempt's result; its mark is the ``mark.given`` before it."""
+
+    attempt: str
+    points: int
+    value: str
+    mark: str = ""
+
+
+@event("achievement.added")
+class AchievementAdded(Event, frozen=True):
+    """An entry of a student's portfolio (R-PRT-1), by the student or a guardian."""
+
+    achievement: str
+    student: str
+    kind: str  # "olympiad" | "competition" | "certificate" | "project" | "other"
+    title: str
+    level: str  # "school" | "municipal" | "regional" | "federal" | "international"
+    date: str
+    result: str = ""
+    files: list[FileRef] = []
+
+
+@event("achievement.confirmed")
+class AchievementConfirmed(Event, frozen=True):
+    """The class teacher confirms (or, with ``rejected``, declines) a portfolio entry."""
+
+    achievement: str
+    rejected: bool = False
+    note: str = ""
+
+
+@event("achievement.withdrawn")
+class AchievementWithdrawn(Event, frozen=True):
+    achievement: str
+    reason: str = ""

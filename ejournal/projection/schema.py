@@ -140,6 +140,72 @@ CREATE TABLE message_recipients (
     message TEXT, person TEXT, read_at TEXT, PRIMARY KEY (message, person)
 );
 
+-- distance learning, tests, portfolio (R-DST-1, R-DST-2, R-PRT-1): handlers_distance.py
+CREATE TABLE file_limits (
+    id INTEGER PRIMARY KEY CHECK (id = 1), file_max INTEGER, school_max INTEGER
+);
+CREATE TABLE blobs (sha256 TEXT PRIMARY KEY, size INTEGER, at TEXT);
+CREATE TABLE file_refs (
+    id INTEGER PRIMARY KEY, owner TEXT, sha256 TEXT, size INTEGER, name TEXT, media_type TEXT
+);
+CREATE INDEX file_refs_owner ON file_refs (owner);
+CREATE INDEX file_refs_sha256 ON file_refs (sha256);
+CREATE TABLE materials (
+    material TEXT PRIMARY KEY, course TEXT, title TEXT, text TEXT, lesson TEXT,
+    plan_topic INTEGER, at TEXT, by TEXT, ref TEXT, invalid INTEGER DEFAULT 0
+);
+CREATE INDEX materials_course ON materials (course);
+CREATE TABLE assignments (
+    assignment TEXT PRIMARY KEY, course TEXT, title TEXT, text TEXT, due TEXT, due_local TEXT,
+    kind TEXT, lesson TEXT, plan_topic INTEGER, at TEXT, by TEXT, ref TEXT,
+    invalid INTEGER DEFAULT 0
+);
+CREATE INDEX assignments_course ON assignments (course);
+CREATE TABLE submissions (
+    submission TEXT PRIMARY KEY, assignment TEXT, student TEXT, text TEXT, late INTEGER,
+    withdrawn_at TEXT, withdraw_reason TEXT, at TEXT, by TEXT, ref TEXT,
+    invalid INTEGER DEFAULT 0
+);
+CREATE INDEX submissions_assignment ON submissions (assignment, student);
+CREATE INDEX submissions_student ON submissions (student);
+CREATE TABLE reviews (
+    id INTEGER PRIMARY KEY, submission TEXT, comment TEXT, value TEXT, returned INTEGER,
+    at TEXT, by TEXT, ref TEXT, invalid INTEGER DEFAULT 0
+);
+CREATE INDEX reviews_submission ON reviews (submission);
+CREATE TABLE submission_marks (submission TEXT, mark TEXT, at TEXT, by TEXT);
+CREATE TABLE questions (
+    question TEXT PRIMARY KEY, subject TEXT, kind TEXT, text TEXT, points INTEGER,
+    options TEXT, accepted TEXT, number TEXT, tolerance TEXT, topic TEXT, at TEXT, by TEXT
+);
+CREATE INDEX questions_subject ON questions (subject);
+CREATE TABLE quizzes (
+    quiz TEXT PRIMARY KEY, course TEXT, title TEXT, questions TEXT, minutes INTEGER,
+    opens TEXT, closes TEXT, scale TEXT, control TEXT, kind TEXT, draw INTEGER, seed TEXT,
+    lesson TEXT, at TEXT, by TEXT, ref TEXT, invalid INTEGER DEFAULT 0
+);
+CREATE INDEX quizzes_course ON quizzes (course);
+CREATE TABLE attempts (
+    attempt TEXT PRIMARY KEY, quiz TEXT, student TEXT, questions TEXT, started_at TEXT,
+    deadline TEXT, finished_at TEXT, confirmed_at TEXT, points INTEGER, value TEXT, mark TEXT,
+    at TEXT, by TEXT, ref TEXT, invalid INTEGER DEFAULT 0
+);
+CREATE INDEX attempts_quiz ON attempts (quiz, student);
+CREATE TABLE answers (
+    attempt TEXT, question TEXT, answer TEXT, saves INTEGER, at TEXT,
+    PRIMARY KEY (attempt, question)
+);
+CREATE TABLE answer_checks (
+    attempt TEXT, question TEXT, points INTEGER, comment TEXT, at TEXT, by TEXT,
+    PRIMARY KEY (attempt, question)
+);
+CREATE TABLE achievements (
+    achievement TEXT PRIMARY KEY, student TEXT, kind TEXT, title TEXT, level TEXT, date TEXT,
+    result TEXT, status TEXT, checked_at TEXT, checked_by TEXT, note TEXT, withdrawn_at TEXT,
+    at TEXT, by TEXT, ref TEXT, invalid INTEGER DEFAULT 0
+);
+CREATE INDEX achievements_student ON achievements (student);
+
 CREATE TABLE unknown_entries (ref TEXT PRIMARY KEY, type TEXT, at TEXT);
 
 -- replication between sites (issue #9): feed ``feed`` at entry ``seq`` had received feed
@@ -160,6 +226,12 @@ INVALIDATABLE = (
     "comments",
     "announcements",
     "messages",
+    "materials",
+    "assignments",
+    "submissions",
+    "reviews",
+    "attempts",
+    "achievements",
 )
 
 # Indexes that only pages and reports read, never the handlers in apply.py: a rebuild drops them
