@@ -17,7 +17,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import mldsa
-from ejournal.log.note import COSIGNATURE_V1, ED25519, Ed25519Signer, Signature, b64decode, b64encode
+
+from ejournal.log.note import (
+    COSIGNATURE_V1,
+    ED25519,
+    Ed25519Signer,
+    Signature,
+    b64decode,
+    b64encode,
+)
 
 from . import verify_package as vp
 from .errors import ArchiveKeyError

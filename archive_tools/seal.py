@@ -104,8 +104,9 @@ def seal_year(
     if target.exists():
         raise ArchiveError(f"{target} exists already: a package is never overwritten")
     _write_bag(out_dir, name, files, school, span, root, companion, finals)
-    return SealResult(target, year, sum(d["end"] - d["start"] for d in described), len(sheets),
-                      len(docs), finals)
+    return SealResult(
+        target, year, sum(d["end"] - d["start"] for d in described), len(sheets), len(docs), finals
+    )
 
 
 def _feed_files(
@@ -123,19 +124,30 @@ def _feed_files(
     context = _context(f, a, span.year, rows)
     files[base + "context.jsonl"] = b"".join(
         json.dumps(
-            {"seq": seq, "line": f.lines[seq].decode(),
-             "proof": [b64encode(h) for h in proofs.inclusion(seq, a)]},
-            ensure_ascii=False, sort_keys=True,
-        ).encode() + b"\n"
+            {
+                "seq": seq,
+                "line": f.lines[seq].decode(),
+                "proof": [b64encode(h) for h in proofs.inclusion(seq, a)],
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+        ).encode()
+        + b"\n"
         for seq in context
     )
     ctx_rows, ctx_moments = vp.parse_lines_stdlib([f.lines[s] for s in context])
     end_cp = next(cp for _, cp in cps if cp.size == b)
     files[base + "witnessed.jsonl"] = _witnessed(f, a, b, archive_dir, proofs)
-    desc = {"feed": f.feed, "start": a, "end": b, "frontier": [b64encode(h) for h in front],
-            "end_root": b64encode(end_cp.root)}
+    desc = {
+        "feed": f.feed,
+        "start": a,
+        "end": b,
+        "frontier": [b64encode(h) for h in front],
+        "end_root": b64encode(end_cp.root),
+    }
     return desc, list(zip(ctx_moments, ctx_rows, strict=True)) + list(
-        zip(moments, rows, strict=True))
+        zip(moments, rows, strict=True)
+    )
 
 
 def _frontier(proofs: ProofBuilder, size: int) -> list[bytes]:
@@ -201,13 +213,20 @@ def _witnessed(f: FeedData, a: int, b: int, archive_dir: Path, proofs: ProofBuil
                 later_seen.add(who)
                 proof = proofs.consistency(b, cp.size)
             note = record.note.encode().decode()
-            out.append(json.dumps({"note": note, "proof": [b64encode(p) for p in proof]},
-                                  ensure_ascii=False, sort_keys=True).encode() + b"\n")
+            out.append(
+                json.dumps(
+                    {"note": note, "proof": [b64encode(p) for p in proof]},
+                    ensure_ascii=False,
+                    sort_keys=True,
+                ).encode()
+                + b"\n"
+            )
     return b"".join(out)
 
 
-def _keys(files: dict[str, bytes], root: Ed25519Signer, companion: MLDSASigner,
-          archive_dir: Path) -> None:
+def _keys(
+    files: dict[str, bytes], root: Ed25519Signer, companion: MLDSASigner, archive_dir: Path
+) -> None:
     files["data/keys/root.vkey"] = (root.verifier().vkey() + "\n").encode()
     files["data/keys/root-mldsa65.vkey"] = (companion.vkey().text + "\n").encode()
     cert = archive_dir / "keys" / "root-mldsa65.cert"
@@ -226,8 +245,15 @@ def _school(rows: list) -> dict[str, str]:
     return school
 
 
-def _description(school: dict, span: YearRange, root: Ed25519Signer, companion: MLDSASigner,
-                 described: list[dict], sheets: dict, docs: list[str]) -> bytes:
+def _description(
+    school: dict,
+    span: YearRange,
+    root: Ed25519Signer,
+    companion: MLDSASigner,
+    described: list[dict],
+    sheets: dict,
+    docs: list[str],
+) -> bytes:
     desc = {
         "format": vp.PACKAGE_FORMAT,
         "school": school,
@@ -244,9 +270,16 @@ def _description(school: dict, span: YearRange, root: Ed25519Signer, companion: 
     return (json.dumps(desc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
-def _write_bag(out_dir: Path, name: str, files: dict[str, bytes], school: dict, span: YearRange,
-               root: Ed25519Signer, companion: MLDSASigner,
-               finals: dict[str, tuple[int, str]]) -> None:
+def _write_bag(
+    out_dir: Path,
+    name: str,
+    files: dict[str, bytes],
+    school: dict,
+    span: YearRange,
+    root: Ed25519Signer,
+    companion: MLDSASigner,
+    finals: dict[str, tuple[int, str]],
+) -> None:
     tmp = out_dir / (name + ".partial")
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -281,8 +314,10 @@ def _write_bag(out_dir: Path, name: str, files: dict[str, bytes], school: dict, 
     (tmp / vp.TAG_MANIFEST).write_text(tagmanifest)
     lines = [vp.SEAL_HEADER, f"school {school.get('name', '') or '?'}", f"year {span.year}"]
     lines += [f"feed {fid} {size} {r}" for fid, (size, r) in sorted(finals.items())]
-    lines += [f"tagmanifest-sha256 {hashlib.sha256(tagmanifest.encode()).hexdigest()}",
-              f"time {now_text()}"]
+    lines += [
+        f"tagmanifest-sha256 {hashlib.sha256(tagmanifest.encode()).hexdigest()}",
+        f"time {now_text()}",
+    ]
     (tmp / vp.SEAL_FILE).write_text(sign_text("\n".join(lines) + "\n", [root, companion]))
     _fsync_tree(tmp)
     os.rename(tmp, out_dir / name)

@@ -51,8 +51,9 @@ def verify_packages(
     else:
         pinned = vp.parse_vkey(root_key) if root_key else None
         reports = [
-            vp.audit(vp.DirSource(p), pinned, fast_parse_lines, fixity and p != previous,
-                     progress, p)
+            vp.audit(
+                vp.DirSource(p), pinned, fast_parse_lines, fixity and p != previous, progress, p
+            )
             for p in order
         ]
     if not fixity:

@@ -153,8 +153,6 @@ def ed25519_verify_pure(public_key, signature, message):
     return _ed_equal(left, right)
 
 
-
-
 def ed25519_verify(public_key, signature, message):
     """True when ``signature`` is a valid Ed25519 signature (with `cryptography`, or pure)."""
     if len(public_key) != 32 or len(signature) != 64:
@@ -264,7 +262,7 @@ def parse_vkey(text):
     if kind == MLDSA65:
         if not public.startswith(MLDSA65_ID):
             raise FormatProblem("a 0xff key must start with " + MLDSA65_ID[:-1].decode())
-        public = public[len(MLDSA65_ID):]
+        public = public[len(MLDSA65_ID) :]
     if kind not in _KEY_SIZES or len(public) != _KEY_SIZES[kind]:
         raise FormatProblem("verifier key of unknown type or size")
     key = VKey(name, kind, public)
@@ -307,7 +305,7 @@ def parse_note(data):
     cut = whole.rfind("\n\n")
     if cut < 0:
         raise FormatProblem("note has no blank line before its signatures")
-    text, block = whole[: cut + 1], whole[cut + 2:]
+    text, block = whole[: cut + 1], whole[cut + 2 :]
     lines = block.split("\n")[:-1]
     if not lines or len(lines) > 64:
         raise FormatProblem("note has no signature lines, or too many")
@@ -351,8 +349,14 @@ def subtree_v1(name, timestamp, origin, start, end, root):
     """The ML-DSA-44 cosigned_message of C2SP tlog-cosignature (subtree/v1)."""
     n, o = name.encode(), origin.encode()
     return (
-        b"subtree/v1\n\x00" + bytes([len(n)]) + n + struct.pack(">Q", timestamp)
-        + bytes([len(o)]) + o + struct.pack(">QQ", start, end) + root
+        b"subtree/v1\n\x00"
+        + bytes([len(n)])
+        + n
+        + struct.pack(">Q", timestamp)
+        + bytes([len(o)])
+        + o
+        + struct.pack(">QQ", start, end)
+        + root
     )
 
 
@@ -364,12 +368,13 @@ def check_cosignature(key, checkpoint, sig):
     if stamp > 2**63 - 1:
         return False, stamp
     if key.kind == COSIGNATURE_V1:
-        return ed25519_verify(key.public, sig[8:], cosigned_v1(checkpoint.text.encode(), stamp)), stamp
+        return ed25519_verify(
+            key.public, sig[8:], cosigned_v1(checkpoint.text.encode(), stamp)
+        ), stamp
     if key.kind == MLDSA44:
         msg = subtree_v1(key.name, stamp, checkpoint.origin, 0, checkpoint.size, checkpoint.root)
         return mldsa_verify(MLDSA44, key.public, sig[8:], msg), stamp
     return False, stamp
-
 
 
 # --- RFC 6962 Merkle trees (docs/FORMAT.md §4) ---------------------------------------------
@@ -419,7 +424,7 @@ class Tree:
         while i < n:
             room = self.size & -self.size if self.size else 1 << 62
             block = min(room, 1 << ((n - i).bit_length() - 1))
-            self._push(leaves[i] if block == 1 else _perfect_root(leaves[i:i + block]), block)
+            self._push(leaves[i] if block == 1 else _perfect_root(leaves[i : i + block]), block)
             i += block
 
     def root(self):
@@ -508,7 +513,7 @@ def split_notes(data, what):
         close = data.find(b"\n\n", blank + 2) if blank >= 0 else -1
         if close < 0:
             raise FormatProblem("%s: incomplete note at line %d" % (what, line))
-        raw = data[pos:close + 1]
+        raw = data[pos : close + 1]
         try:
             out.append((line, parse_note(raw)))
         except FormatProblem as e:
@@ -516,7 +521,6 @@ def split_notes(data, what):
         line += raw.count(b"\n") + 1
         pos = close + 2
     return out
-
 
 
 # --- entries (FORMAT.md §2–3), with the standard library's json ----------------------------
@@ -699,13 +703,22 @@ def read_key_statement(row, root):
     return "revoke", (parse_vkey(f["key"]), f["feed"], int(f["valid-through"]))
 
 
-
 # --- summary sheets (сводные ведомости), recomputed from entries (ARCHIVE.md §Summary) ----
 
-SUMMARY_TYPES = frozenset((
-    "class.created", "group.created", "subject.defined", "person.registered", "person.updated",
-    "course.created", "student.enrolled", "period.defined", "final_mark.given", "school.configured",
-))
+SUMMARY_TYPES = frozenset(
+    (
+        "class.created",
+        "group.created",
+        "subject.defined",
+        "person.registered",
+        "person.updated",
+        "course.created",
+        "student.enrolled",
+        "period.defined",
+        "final_mark.given",
+        "school.configured",
+    )
+)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -766,18 +779,26 @@ def summary_sheets(rows, year):
         )
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(["класс", "ученик_id", "ученик", "предмет_id", "предмет"]
-                   + [p["name"] for p in mine] + ["годовая", "экзамен", "итоговая"])
+        w.writerow(
+            ["класс", "ученик_id", "ученик", "предмет_id", "предмет"]
+            + [p["name"] for p in mine]
+            + ["годовая", "экзамен", "итоговая"]
+        )
         name = "%s%s" % (grade, info.get("letter", ""))
         table = by_class[klass]
         for student, subject in sorted(
-            table, key=lambda k: (_person_name(people.get(k[0], {})), k[0],
-                                  subjects.get(k[1], ""), k[1])
+            table,
+            key=lambda k: (_person_name(people.get(k[0], {})), k[0], subjects.get(k[1], ""), k[1]),
         ):
             got = table[(student, subject)]
             w.writerow(
-                [name, student, _person_name(people.get(student, {})), subject,
-                 subjects.get(subject, "")]
+                [
+                    name,
+                    student,
+                    _person_name(people.get(student, {})),
+                    subject,
+                    subjects.get(subject, ""),
+                ]
                 + [got.get(("period", p["period"]), "") for p in mine]
                 + [got.get((k, ""), "") for k in ("year", "exam", "final")]
             )
@@ -812,7 +833,6 @@ def csv_difference(expected, found):
     return None
 
 
-
 # --- the report ----------------------------------------------------------------------------
 
 
@@ -824,13 +844,27 @@ class Report:
         self.package = package
         self.problems = []
         self.facts = []
-        self.data = {"package": package, "backend": crypto_backend(), "feeds": [],
-                     "witnessed": [], "seal": {}, "renewals": [], "entries": 0}
+        self.data = {
+            "package": package,
+            "backend": crypto_backend(),
+            "feeds": [],
+            "witnessed": [],
+            "seal": {},
+            "renewals": [],
+            "entries": 0,
+        }
 
     def problem(self, code, file, message, entry="", expected="", found=""):
-        self.problems.append({"code": code, "file": file, "entry": str(entry),
-                              "expected": str(expected), "found": str(found),
-                              "message": message})
+        self.problems.append(
+            {
+                "code": code,
+                "file": file,
+                "entry": str(entry),
+                "expected": str(expected),
+                "found": str(found),
+                "message": message,
+            }
+        )
 
     def fact(self, text):
         self.facts.append(text)
@@ -933,8 +967,13 @@ def check_fixity(src, report, progress=None):
     if "bagit.txt" in present:
         text = src.read("bagit.txt").decode("utf-8", "replace")
         if not text.startswith("BagIt-Version: "):
-            report.problem("bag_declaration", "bagit.txt", "not a BagIt declaration",
-                           expected="BagIt-Version: 1.0", found=text[:40])
+            report.problem(
+                "bag_declaration",
+                "bagit.txt",
+                "not a BagIt declaration",
+                expected="BagIt-Version: 1.0",
+                found=text[:40],
+            )
     checked = 0
     for manifest, scope in ((PAYLOAD_MANIFEST, "payload"), (TAG_MANIFEST, "tag")):
         if manifest not in present:
@@ -951,22 +990,35 @@ def check_fixity(src, report, progress=None):
             got = src.digest(rel, "sha256", progress)
             checked += 1
             if got != want:
-                report.problem("fixity", rel, "the file's SHA-256 is not the one in " + manifest,
-                               expected=want, found=got)
+                report.problem(
+                    "fixity",
+                    rel,
+                    "the file's SHA-256 is not the one in " + manifest,
+                    expected=want,
+                    found=got,
+                )
         if scope == "payload":
             for rel in files:
                 if rel.startswith("data/") and rel not in listed:
-                    report.problem("file_unlisted", rel,
-                                   "payload file not in %s (added after sealing)" % manifest)
+                    report.problem(
+                        "file_unlisted",
+                        rel,
+                        "payload file not in %s (added after sealing)" % manifest,
+                    )
         else:
             for rel in files:
-                if (not rel.startswith("data/") and rel not in listed and rel != TAG_MANIFEST
-                        and rel != SEAL_FILE and not rel.startswith(EVIDENCE_DIR + "/")):
-                    report.problem("file_unlisted", rel,
-                                   "tag file not in %s (added after sealing)" % manifest)
+                if (
+                    not rel.startswith("data/")
+                    and rel not in listed
+                    and rel != TAG_MANIFEST
+                    and rel != SEAL_FILE
+                    and not rel.startswith(EVIDENCE_DIR + "/")
+                ):
+                    report.problem(
+                        "file_unlisted", rel, "tag file not in %s (added after sealing)" % manifest
+                    )
     report.data["fixity_files"] = checked
     return files
-
 
 
 # --- the audit -----------------------------------------------------------------------------
@@ -998,21 +1050,46 @@ def audit(src, root_key=None, parse_lines=None, fixity_only=False, progress=None
         if desc.get("format") != PACKAGE_FORMAT:
             raise FormatProblem("format is %r" % desc.get("format"))
     except (ValueError, FormatProblem, AttributeError) as e:
-        report.problem("description", DESCRIPTION, "not a package description: %s" % e,
-                       expected=PACKAGE_FORMAT)
+        report.problem(
+            "description", DESCRIPTION, "not a package description: %s" % e, expected=PACKAGE_FORMAT
+        )
         return report
     report.data.update(school=desc.get("school", {}), year=desc.get("year", ""))
-    root = _check_keys(src, present, desc, root_key, report)
+    root = _guarded(report, "keys", _check_keys, src, present, desc, root_key, report)
     if root is None:
         return report
-    _check_seal(src, present, root, report)
+    _guarded(report, SEAL_FILE, _check_seal, src, present, root, report)
     rows = []
     for feed in desc.get("feeds", []):
-        rows.extend(_check_feed(src, present, feed, root, report, parse_lines or parse_lines_stdlib))
-    _check_summary(src, present, desc, rows, report)
-    _check_documents(present, desc, report)
-    check_renewals(src, files, report)
+        rows.extend(
+            _guarded(
+                report,
+                "feed %s" % feed.get("feed"),
+                _check_feed,
+                src,
+                present,
+                feed,
+                root,
+                report,
+                parse_lines or parse_lines_stdlib,
+            )
+            or []
+        )
+    _guarded(report, "summary", _check_summary, src, present, desc, rows, report)
+    _guarded(report, "documents", _check_documents, present, desc, report)
+    _guarded(report, EVIDENCE_DIR, check_renewals, src, files, report)
     return report
+
+
+def _guarded(report, step, check, *args):
+    """Run one part of the audit; damage it did not foresee is a problem, never a crash."""
+    try:
+        return check(*args)
+    except (FormatProblem, ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
+        report.problem(
+            "malformed", step, "cannot be read as the format says: %s: %s" % (type(e).__name__, e)
+        )
+        return None
 
 
 def _read_vkey(src, present, rel, report):
@@ -1034,14 +1111,22 @@ def _check_keys(src, present, desc, pinned, report):
         report.problem("key_malformed", "data/keys/root.vkey", "the root key is not Ed25519")
         return None
     if pinned is not None and pinned != root:
-        report.problem("root_key_replaced", "data/keys/root.vkey",
-                       "the package's root key is not the school root key given",
-                       expected=pinned.text, found=root.text)
+        report.problem(
+            "root_key_replaced",
+            "data/keys/root.vkey",
+            "the package's root key is not the school root key given",
+            expected=pinned.text,
+            found=root.text,
+        )
         root = pinned
     if desc.get("root_key") != root.text:
-        report.problem("root_key_replaced", DESCRIPTION,
-                       "the root key named in the package description differs",
-                       expected=root.text, found=desc.get("root_key"))
+        report.problem(
+            "root_key_replaced",
+            DESCRIPTION,
+            "the root key named in the package description differs",
+            expected=root.text,
+            found=desc.get("root_key"),
+        )
     report.data["root_key"] = root.text
     report.fact("school root key: " + root.text)
     return root
@@ -1069,9 +1154,7 @@ def _check_seal(src, present, root, report):
         return
     try:
         note = parse_note(src.read(SEAL_FILE))
-        fields = dict(
-            line.partition(" ")[::2] for line in note.text[:-1].split("\n")[1:]
-        )
+        fields = dict(line.partition(" ")[::2] for line in note.text[:-1].split("\n")[1:])
         if not note.text.startswith(SEAL_HEADER + "\n"):
             raise FormatProblem("not a seal")
     except (FormatProblem, UnicodeDecodeError) as e:
@@ -1081,41 +1164,70 @@ def _check_seal(src, present, root, report):
     if TAG_MANIFEST in present:
         got = src.digest(TAG_MANIFEST)
         if got != want:
-            report.problem("seal_manifest", TAG_MANIFEST,
-                           "the tag manifest is not the one the school sealed (files or "
-                           "manifests were changed after sealing)", expected=want, found=got)
+            report.problem(
+                "seal_manifest",
+                TAG_MANIFEST,
+                "the tag manifest is not the one the school sealed (files or "
+                "manifests were changed after sealing)",
+                expected=want,
+                found=got,
+            )
     seal = {"time": fields.get("time", ""), "signatures": []}
     sig = signature_of(note, root)
     if sig is None:
-        report.problem("seal_signature", SEAL_FILE, "the seal is not signed by the school root "
-                       "key (signed with another key?)", expected=root.text,
-                       found=", ".join(n for n, _, _ in note.signatures))
+        report.problem(
+            "seal_signature",
+            SEAL_FILE,
+            "the seal is not signed by the school root key (signed with another key?)",
+            expected=root.text,
+            found=", ".join(n for n, _, _ in note.signatures),
+        )
     elif not ed25519_verify(root.public, sig, note.text.encode()):
         report.problem("seal_signature", SEAL_FILE, "the root key's Ed25519 seal signature is bad")
     else:
         seal["signatures"].append({"key": root.name, "algorithm": "Ed25519", "verdict": "good"})
     companions = archive_certificates(src, present, root, report, "root-companion")
     if not companions:
-        report.problem("seal_mldsa_missing", "data/keys/root-mldsa65.cert",
-                       "no ML-DSA-65 companion key certified by the root key")
-    for key, _, _, rel, _ in companions:
+        report.problem(
+            "seal_mldsa_missing",
+            "data/keys/root-mldsa65.cert",
+            "no ML-DSA-65 companion key certified by the root key",
+        )
+    for key, _, _, _, _ in companions:
         sig = signature_of(note, key)
         if sig is None:
-            report.problem("seal_mldsa_missing", SEAL_FILE,
-                           "the seal has no ML-DSA-65 signature of the certified companion key "
-                           "(cut, or made with another key)", expected=key.name + " %08x" % key.id)
+            report.problem(
+                "seal_mldsa_missing",
+                SEAL_FILE,
+                "the seal has no ML-DSA-65 signature of the certified companion key "
+                "(cut, or made with another key)",
+                expected=key.name + " %08x" % key.id,
+            )
             continue
         verdict = check_signature(key, note.text.encode(), sig)
         if verdict is False:
-            report.problem("seal_signature", SEAL_FILE, "the ML-DSA-65 seal signature is bad",
-                           expected=key.name)
-        seal["signatures"].append({"key": key.name, "algorithm": "ML-DSA-65",
-                                   "verdict": "good" if verdict else
-                                   ("bad" if verdict is False else NOT_CHECKED)})
+            report.problem(
+                "seal_signature",
+                SEAL_FILE,
+                "the ML-DSA-65 seal signature is bad",
+                expected=key.name,
+            )
+        seal["signatures"].append(
+            {
+                "key": key.name,
+                "algorithm": "ML-DSA-65",
+                "verdict": "good" if verdict else ("bad" if verdict is False else NOT_CHECKED),
+            }
+        )
     report.data["seal"] = seal
-    report.fact("seal of %s: %s" % (seal["time"], "; ".join(
-        "%s %s" % (s["algorithm"], s["verdict"]) for s in seal["signatures"]) or "none good"))
-
+    report.fact(
+        "seal of %s: %s"
+        % (
+            seal["time"],
+            "; ".join("%s %s" % (s["algorithm"], s["verdict"]) for s in seal["signatures"])
+            or "none good",
+        )
+    )
 
 
 def _lines_of(data):
@@ -1151,23 +1263,47 @@ def _check_feed(src, present, feed, root, report, parse_lines):
             continue
         where = "line %d" % line
         if cp.origin != origin:
-            report.problem("checkpoint_other_feed", rel, "a checkpoint of another log",
-                           entry=where, expected=origin, found=cp.origin)
+            report.problem(
+                "checkpoint_other_feed",
+                rel,
+                "a checkpoint of another log",
+                entry=where,
+                expected=origin,
+                found=cp.origin,
+            )
             continue
         if cp.size in by_size:
             if by_size[cp.size].root != cp.root:
-                report.problem("fork", rel, "two different signed checkpoints of size %d: the "
-                               "log was forked (rewritten) at some point" % cp.size, entry=where,
-                               expected=b64encode(by_size[cp.size].root), found=b64encode(cp.root))
+                report.problem(
+                    "fork",
+                    rel,
+                    "two different signed checkpoints of size %d: the "
+                    "log was forked (rewritten) at some point" % cp.size,
+                    entry=where,
+                    expected=b64encode(by_size[cp.size].root),
+                    found=b64encode(cp.root),
+                )
             else:
                 report.problem("checkpoint_repeated", rel, "checkpoint repeated", entry=where)
             continue
         if previous is not None and cp.size < previous:
-            report.problem("checkpoint_order", rel, "checkpoint sizes do not increase",
-                           entry=where, expected="> %d" % previous, found=cp.size)
+            report.problem(
+                "checkpoint_order",
+                rel,
+                "checkpoint sizes do not increase",
+                entry=where,
+                expected="> %d" % previous,
+                found=cp.size,
+            )
         if not start <= cp.size <= end:
-            report.problem("checkpoint_range", rel, "checkpoint outside the package's range",
-                           entry=where, expected="%d..%d" % (start, end), found=cp.size)
+            report.problem(
+                "checkpoint_range",
+                rel,
+                "checkpoint outside the package's range",
+                entry=where,
+                expected="%d..%d" % (start, end),
+                found=cp.size,
+            )
             continue
         previous = cp.size
         cps.append(cp)
@@ -1175,8 +1311,12 @@ def _check_feed(src, present, feed, root, report, parse_lines):
     info["checkpoints"] = len(cps)
     for size, what in ((start, "start"), (end, "end")):
         if size and size not in by_size:
-            report.problem("checkpoint_missing", rel, "no signed checkpoint at the year's %s"
-                           % what, expected="size %d" % size)
+            report.problem(
+                "checkpoint_missing",
+                rel,
+                "no signed checkpoint at the year's %s" % what,
+                expected="size %d" % size,
+            )
     # The tree state at the year's start, certified by the checkpoint of that size.
     try:
         frontier = [b64decode(h, "frontier hash") for h in feed.get("frontier", [])]
@@ -1185,12 +1325,29 @@ def _check_feed(src, present, feed, root, report, parse_lines):
         report.problem("frontier", DESCRIPTION, str(e), entry="feed " + fid)
         return []
     if start and start in by_size and tree.root() != by_size[start].root:
-        report.problem("frontier", DESCRIPTION, "the tree state at the year's start is not the "
-                       "one the start checkpoint signs", entry="size %d" % start,
-                       expected=b64encode(by_size[start].root), found=b64encode(tree.root()))
+        report.problem(
+            "frontier",
+            DESCRIPTION,
+            "the tree state at the year's start is not the one the start checkpoint signs",
+            entry="size %d" % start,
+            expected=b64encode(by_size[start].root),
+            found=b64encode(tree.root()),
+        )
     certs, revoked, rows = [], [], []
-    _check_context(src, present, base, fid, start, by_size.get(start), root, report, parse_lines,
-                   certs, revoked, rows)
+    _check_context(
+        src,
+        present,
+        base,
+        fid,
+        start,
+        by_size.get(start),
+        root,
+        report,
+        parse_lines,
+        certs,
+        revoked,
+        rows,
+    )
     # The year's entries: schema, sequence, time order, tree, roots at checkpoint sizes.
     rel = base + "entries.jsonl"
     data = src.read(rel) if rel in present else b""
@@ -1198,35 +1355,55 @@ def _check_feed(src, present, feed, root, report, parse_lines):
         report.problem("file_missing", rel, "the year's log entries are missing")
     lines, torn = _lines_of(data)
     if torn:
-        report.problem("torn_line", rel, "the last line has no newline",
-                       entry="line %d" % (len(lines) + 1))
+        report.problem(
+            "torn_line", rel, "the last line has no newline", entry="line %d" % (len(lines) + 1)
+        )
     n = len(lines)
     info["entries"] = n
     report.data["entries"] += n
     if n != end - start:
-        report.problem("entry_count", rel, "the package should hold entries %d..%d"
-                       % (start, end - 1) + (" (a shortened log: rollback)" if n < end - start
-                                             else ""), expected=end - start, found=n)
+        report.problem(
+            "entry_count",
+            rel,
+            "the package should hold entries %d..%d" % (start, end - 1)
+            + (" (a shortened log: rollback)" if n < end - start else ""),
+            expected=end - start,
+            found=n,
+        )
     try:
         parsed, moments = parse_lines(lines, data)
     except BadLine as e:
-        report.problem("entry_schema", rel, e.message,
-                       entry="line %d (seq %d)" % (e.index + 1, start + e.index))
+        report.problem(
+            "entry_schema",
+            rel,
+            e.message,
+            entry="line %d (seq %d)" % (e.index + 1, start + e.index),
+        )
         return rows
     for i, row in enumerate(parsed):
         if row.seq != start + i or row.feed != fid:
-            report.problem("entry_sequence", rel, "entry out of place", entry="line %d" % (i + 1),
-                           expected="feed %s seq %d" % (fid, start + i),
-                           found="feed %s seq %s" % (row.feed, row.seq))
+            report.problem(
+                "entry_sequence",
+                rel,
+                "entry out of place",
+                entry="line %d" % (i + 1),
+                expected="feed %s seq %d" % (fid, start + i),
+                found="feed %s seq %s" % (row.feed, row.seq),
+            )
             return rows
     if moments != sorted(moments):
         bad = next(i for i in range(1, len(moments)) if moments[i] < moments[i - 1])
-        report.problem("entry_time", rel, "entry time earlier than the entry before it",
-                       entry="line %d (seq %d)" % (bad + 1, start + bad))
+        report.problem(
+            "entry_time",
+            rel,
+            "entry time earlier than the entry before it",
+            entry="line %d (seq %d)" % (bad + 1, start + bad),
+        )
     for i, row in enumerate(parsed):
         if row.type in ("key.certify", "key.revoke") or row.seq == 0:
-            _collect_key(row, root, report, rel, "line %d (seq %d)" % (i + 1, row.seq),
-                         certs, revoked)
+            _collect_key(
+                row, root, report, rel, "line %d (seq %d)" % (i + 1, row.seq), certs, revoked
+            )
     leaves = [_sha256(b"\x00" + line).digest() for line in lines]
     done, since = 0, start
     for cp in cps:
@@ -1234,27 +1411,40 @@ def _check_feed(src, present, feed, root, report, parse_lines):
             continue
         upto = cp.size - start
         if upto > n:
-            report.problem("entry_count", rel, "a signed checkpoint covers %d entries but the "
-                           "package holds only %d: entries were removed" % (cp.size, start + n),
-                           entry="checkpoints line %d" % cp.line, expected=cp.size,
-                           found=start + n)
+            report.problem(
+                "entry_count",
+                rel,
+                "a signed checkpoint covers %d entries but the "
+                "package holds only %d: entries were removed" % (cp.size, start + n),
+                entry="checkpoints line %d" % cp.line,
+                expected=cp.size,
+                found=start + n,
+            )
             break
         tree.extend(leaves[done:upto])
         done = upto
         if tree.root() != cp.root:
-            report.problem("root_mismatch", rel, "entries %d..%d do not hash to the root of the "
-                           "signed checkpoint of size %d: one was changed, removed or inserted"
-                           % (since, cp.size - 1, cp.size),
-                           entry="lines %d..%d" % (since - start + 1, upto),
-                           expected=b64encode(cp.root), found=b64encode(tree.root()))
+            report.problem(
+                "root_mismatch",
+                rel,
+                "entries %d..%d do not hash to the root of the "
+                "signed checkpoint of size %d: one was changed, removed or inserted"
+                % (since, cp.size - 1, cp.size),
+                entry="lines %d..%d" % (since - start + 1, upto),
+                expected=b64encode(cp.root),
+                found=b64encode(tree.root()),
+            )
             break
         since = cp.size
     _check_checkpoint_signatures(cps, certs, revoked, fid, base + "checkpoints", report)
     end_cp = by_size.get(end)
     info["end_checkpoint"] = [end, b64encode(end_cp.root)] if end_cp else None
     start_cp = by_size.get(start)
-    info["start_checkpoint"] = [start, b64encode(start_cp.root)] if start_cp else (
-        [0, b64encode(EMPTY_ROOT)] if start == 0 else None)
+    info["start_checkpoint"] = (
+        [start, b64encode(start_cp.root)]
+        if start_cp
+        else ([0, b64encode(EMPTY_ROOT)] if start == 0 else None)
+    )
     _check_witnessed(src, present, base, fid, end_cp, by_size, certs, revoked, root, report)
     rows.extend(zip(moments, parsed))
     report.fact("feed %s: entries %d..%d (%d), %d checkpoints" % (fid, start, end - 1, n, len(cps)))
@@ -1263,14 +1453,23 @@ def _check_feed(src, present, feed, root, report, parse_lines):
 
 def _collect_key(row, root, report, rel, where, certs, revoked):
     if row.seq == 0 and row.type != "key.certify":
-        report.problem("key_statement", rel, "a feed begins with its key's certificate",
-                       entry=where, found=row.type)
+        report.problem(
+            "key_statement",
+            rel,
+            "a feed begins with its key's certificate",
+            entry=where,
+            found=row.type,
+        )
         return
     try:
         kind, value = read_key_statement(row, root)
     except FormatProblem as e:
-        report.problem("key_statement", rel, "key statement not signed by the school root key "
-                       "or malformed: %s" % e, entry=where)
+        report.problem(
+            "key_statement",
+            rel,
+            "key statement not signed by the school root key or malformed: %s" % e,
+            entry=where,
+        )
         return
     if kind == "cert":
         certs.append(value)
@@ -1278,8 +1477,9 @@ def _collect_key(row, root, report, rel, where, certs, revoked):
         revoked.append(value)
 
 
-def _check_context(src, present, base, fid, start, start_cp, root, report, parse_lines,
-                   certs, revoked, rows):
+def _check_context(
+    src, present, base, fid, start, start_cp, root, report, parse_lines, certs, revoked, rows
+):
     """Earlier entries the year needs (keys, people, subjects…), each proven by an inclusion
     proof in the tree at the year's start."""
     rel = base + "context.jsonl"
@@ -1298,10 +1498,14 @@ def _check_context(src, present, base, fid, start, start_cp, root, report, parse
             continue
         got = root_from_inclusion(seq, start, leaf_hash(line), proof)
         if start_cp is None or got != start_cp.root:
-            report.problem("context_proof", rel, "an earlier entry's inclusion proof does not "
-                           "lead to the start checkpoint's root", entry="%s (seq %d)" % (where, seq),
-                           expected=b64encode(start_cp.root) if start_cp else "a start checkpoint",
-                           found=b64encode(got) if got else "a malformed proof")
+            report.problem(
+                "context_proof",
+                rel,
+                "an earlier entry's inclusion proof does not lead to the start checkpoint's root",
+                entry="%s (seq %d)" % (where, seq),
+                expected=b64encode(start_cp.root) if start_cp else "a start checkpoint",
+                found=b64encode(got) if got else "a malformed proof",
+            )
             continue
         try:
             parsed, moments = parse_lines([line], line)
@@ -1310,9 +1514,14 @@ def _check_context(src, present, base, fid, start, start_cp, root, report, parse
             continue
         row = parsed[0]
         if row.seq != seq or row.feed != fid:
-            report.problem("entry_sequence", rel, "context entry out of place", entry=where,
-                           expected="feed %s seq %d" % (fid, seq),
-                           found="feed %s seq %s" % (row.feed, row.seq))
+            report.problem(
+                "entry_sequence",
+                rel,
+                "context entry out of place",
+                entry=where,
+                expected="feed %s seq %d" % (fid, seq),
+                found="feed %s seq %s" % (row.feed, row.seq),
+            )
             continue
         if row.type in ("key.certify", "key.revoke") or row.seq == 0:
             _collect_key(row, root, report, rel, "%s (seq %d)" % (where, seq), certs, revoked)
@@ -1347,8 +1556,12 @@ def _check_checkpoint_signatures(cps, certs, revoked, fid, rel, report):
     for cp in cps:
         verdict = _open_by(cp.note, _device_keys(certs, revoked, fid, cp.size))
         if verdict != "good":
-            report.problem("checkpoint_signature", rel, "checkpoint of size %d: %s"
-                           % (cp.size, verdict), entry="line %d" % cp.line)
+            report.problem(
+                "checkpoint_signature",
+                rel,
+                "checkpoint of size %d: %s" % (cp.size, verdict),
+                entry="line %d" % cp.line,
+            )
 
 
 def _check_witnessed(src, present, base, fid, end_cp, by_size, certs, revoked, root, report):
@@ -1369,25 +1582,48 @@ def _check_witnessed(src, present, base, fid, end_cp, by_size, certs, revoked, r
             report.problem("witness_malformed", rel, str(e), entry=where)
             continue
         if cp.origin != "ejournal/feed/" + fid:
-            report.problem("checkpoint_other_feed", rel, "a cosigned checkpoint of another log",
-                           entry=where, expected="ejournal/feed/" + fid, found=cp.origin)
+            report.problem(
+                "checkpoint_other_feed",
+                rel,
+                "a cosigned checkpoint of another log",
+                entry=where,
+                expected="ejournal/feed/" + fid,
+                found=cp.origin,
+            )
             continue
         if cp.size in by_size:
             if by_size[cp.size].text != cp.text:
-                report.problem("fork", rel, "a witness cosigned a checkpoint of size %d that is "
-                               "not the package's" % cp.size, entry=where,
-                               expected=b64encode(by_size[cp.size].root), found=b64encode(cp.root))
+                report.problem(
+                    "fork",
+                    rel,
+                    "a witness cosigned a checkpoint of size %d that is "
+                    "not the package's" % cp.size,
+                    entry=where,
+                    expected=b64encode(by_size[cp.size].root),
+                    found=b64encode(cp.root),
+                )
                 continue
-        elif end_cp is None or cp.size <= end_cp.size or not consistent(
-                end_cp.size, cp.size, proof, end_cp.root, cp.root):
-            report.problem("witness_inconsistent", rel, "a cosigned later checkpoint (size %d) is "
-                           "not proven consistent with the year's final checkpoint" % cp.size,
-                           entry=where)
+        elif (
+            end_cp is None
+            or cp.size <= end_cp.size
+            or not consistent(end_cp.size, cp.size, proof, end_cp.root, cp.root)
+        ):
+            report.problem(
+                "witness_inconsistent",
+                rel,
+                "a cosigned later checkpoint (size %d) is "
+                "not proven consistent with the year's final checkpoint" % cp.size,
+                entry=where,
+            )
             continue
         verdict = _open_by(note, _device_keys(certs, revoked, fid, cp.size))
         if verdict != "good":
-            report.problem("checkpoint_signature", rel, "cosigned checkpoint of size %d: %s"
-                           % (cp.size, verdict), entry=where)
+            report.problem(
+                "checkpoint_signature",
+                rel,
+                "cosigned checkpoint of size %d: %s" % (cp.size, verdict),
+                entry=where,
+            )
             continue
         seen = False
         for key in witnesses:
@@ -1396,22 +1632,38 @@ def _check_witnessed(src, present, base, fid, end_cp, by_size, certs, revoked, r
                 continue
             seen = True
             good, stamp = check_cosignature(key, cp, sig)
-            when = _dt.datetime.fromtimestamp(stamp, _dt.timezone.utc).strftime(
-                "%Y-%m-%dT%H:%M:%SZ") if stamp < 2**40 else str(stamp)
+            when = (
+                _dt.datetime.fromtimestamp(stamp, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                if stamp < 2**40
+                else str(stamp)
+            )
             if good is False:
-                report.problem("cosignature", rel, "the cosignature of %s (%s) does not verify"
-                               % (key.name, key.algorithm), entry=where)
+                report.problem(
+                    "cosignature",
+                    rel,
+                    "the cosignature of %s (%s) does not verify" % (key.name, key.algorithm),
+                    entry=where,
+                )
                 continue
-            report.data["witnessed"].append({
-                "feed": fid, "size": cp.size, "witness": key.name, "algorithm": key.algorithm,
-                "time": when, "verdict": "good" if good else NOT_CHECKED})
+            report.data["witnessed"].append(
+                {
+                    "feed": fid,
+                    "size": cp.size,
+                    "witness": key.name,
+                    "algorithm": key.algorithm,
+                    "time": when,
+                    "verdict": "good" if good else NOT_CHECKED,
+                }
+            )
         if not seen:
-            report.problem("cosignature", rel, "no cosignature by a witness the school certified",
-                           entry=where)
+            report.problem(
+                "cosignature", rel, "no cosignature by a witness the school certified", entry=where
+            )
     for w in [w for w in report.data["witnessed"] if w["feed"] == fid]:
-        report.fact("witnessed: feed %s size %d by %s (%s) at %s: %s" % (
-            w["feed"], w["size"], w["witness"], w["algorithm"], w["time"], w["verdict"]))
-
+        report.fact(
+            "witnessed: feed %s size %d by %s (%s) at %s: %s"
+            % (w["feed"], w["size"], w["witness"], w["algorithm"], w["time"], w["verdict"])
+        )
 
 
 def _check_summary(src, present, desc, rows, report):
@@ -1419,7 +1671,7 @@ def _check_summary(src, present, desc, rows, report):
     rows.sort(key=lambda mr: (mr[0], mr[1].feed, mr[1].seq))
     expected = summary_sheets([r for _, r in rows], desc.get("year", ""))
     listed = set(desc.get("summary", []))
-    actual = {p[len("data/"):] for p in present if p.startswith("data/summary/")}
+    actual = {p[len("data/") :] for p in present if p.startswith("data/summary/")}
     for rel in sorted(set(expected) | listed | actual):
         where = "data/" + rel
         if rel not in expected:
@@ -1433,21 +1685,30 @@ def _check_summary(src, present, desc, rows, report):
             if found != expected[rel]:
                 diff = csv_difference(expected[rel], found)
                 if diff:
-                    report.problem("summary_mismatch", where, "the summary sheet differs from "
-                                   "what the log entries give", entry="row %d, column %s"
-                                   % (diff[0], diff[1]), expected=diff[2], found=diff[3])
+                    report.problem(
+                        "summary_mismatch",
+                        where,
+                        "the summary sheet differs from what the log entries give",
+                        entry="row %d, column %s" % (diff[0], diff[1]),
+                        expected=diff[2],
+                        found=diff[3],
+                    )
                 else:
-                    report.problem("summary_mismatch", where, "the summary sheet's bytes differ "
-                                   "from what the log entries give")
+                    report.problem(
+                        "summary_mismatch",
+                        where,
+                        "the summary sheet's bytes differ from what the log entries give",
+                    )
     report.fact("summary sheets: %d recomputed from the entries and compared" % len(expected))
 
 
 def _check_documents(present, desc, report):
     listed = set(desc.get("documents", []))
-    actual = {p[len("data/"):] for p in present if p.startswith("data/documents/")}
+    actual = {p[len("data/") :] for p in present if p.startswith("data/documents/")}
     for rel in sorted(listed - actual):
-        report.problem("document_missing", "data/" + rel, "a document named in package.json "
-                       "is missing")
+        report.problem(
+            "document_missing", "data/" + rel, "a document named in package.json is missing"
+        )
     for rel in sorted(actual - listed):
         report.problem("document_unlisted", "data/" + rel, "a document not named in package.json")
     report.fact("documents: %d" % len(actual & listed))
@@ -1468,8 +1729,13 @@ def check_renewals(src, files, report):
     links = renewal_files(files)
     for expected, (number, rel) in enumerate(links, 1):
         if number != expected:
-            report.problem("renewal_gap", rel, "renewal links are not consecutive (one removed?)",
-                           expected=expected, found=number)
+            report.problem(
+                "renewal_gap",
+                rel,
+                "renewal links are not consecutive (one removed?)",
+                expected=expected,
+                found=number,
+            )
             return
     previous_rel = SEAL_FILE
     for number, rel in links:
@@ -1498,46 +1764,95 @@ def check_renewals(src, files, report):
             return
         link.update(time=fields.get("time", ""), hash=algorithm, signatures=[])
         if fields.get("link") != str(number):
-            report.problem("renewal_link", rel, "the record names another link number",
-                           expected=number, found=fields.get("link"))
+            report.problem(
+                "renewal_link",
+                rel,
+                "the record names another link number",
+                expected=number,
+                found=fields.get("link"),
+            )
         want_prev = src.digest(previous_rel, algorithm)
         if fields.get("previous") != "%s %s" % (previous_rel, want_prev):
-            report.problem("renewal_chain", rel, "the record does not chain to the previous "
-                           "evidence", expected="%s %s" % (previous_rel, want_prev),
-                           found=fields.get("previous"))
+            report.problem(
+                "renewal_chain",
+                rel,
+                "the record does not chain to the previous evidence",
+                expected="%s %s" % (previous_rel, want_prev),
+                found=fields.get("previous"),
+            )
         if not keys:
             report.problem("renewal_signature", rel, "the record names no signing key")
         for key in keys:
             sig = signature_of(note, key)
-            verdict = None if sig is None else (
-                ed25519_verify(key.public, sig, note.text.encode()) if key.kind == ED25519
-                else check_signature(key, note.text.encode(), sig) if key.kind == MLDSA65
-                else False)
+            verdict = (
+                None
+                if sig is None
+                else (
+                    ed25519_verify(key.public, sig, note.text.encode())
+                    if key.kind == ED25519
+                    else check_signature(key, note.text.encode(), sig)
+                    if key.kind == MLDSA65
+                    else False
+                )
+            )
             if sig is None or verdict is False:
-                report.problem("renewal_signature", rel, "the %s signature of %s is %s"
-                               % (key.algorithm, key.name, "missing" if sig is None else "bad"),
-                               expected=key.text[:60] + "…")
-            link["signatures"].append({"key": key.name, "algorithm": key.algorithm,
-                                       "verdict": "good" if verdict else
-                                       ("bad" if verdict is False else NOT_CHECKED)})
-        covered = {p for p in files if not (_RENEWAL_NAME.fullmatch(p) and
-                                           int(_RENEWAL_NAME.fullmatch(p).group(1)) >= number)}
+                report.problem(
+                    "renewal_signature",
+                    rel,
+                    "the %s signature of %s is %s"
+                    % (key.algorithm, key.name, "missing" if sig is None else "bad"),
+                    expected=key.text[:60] + "…",
+                )
+            link["signatures"].append(
+                {
+                    "key": key.name,
+                    "algorithm": key.algorithm,
+                    "verdict": "good" if verdict else ("bad" if verdict is False else NOT_CHECKED),
+                }
+            )
+        covered = {
+            p
+            for p in files
+            if not (
+                _RENEWAL_NAME.fullmatch(p) and int(_RENEWAL_NAME.fullmatch(p).group(1)) >= number
+            )
+        }
         for path in sorted(covered - set(listed)):
-            report.problem("renewal_files", rel, "a file is not covered by this renewal link "
-                           "(added later?)", entry=path)
+            report.problem(
+                "renewal_files",
+                rel,
+                "a file is not covered by this renewal link (added later?)",
+                entry=path,
+            )
         for path in sorted(set(listed) - covered):
-            report.problem("renewal_files", rel, "a file this renewal covered is missing",
-                           entry=path)
+            report.problem(
+                "renewal_files", rel, "a file this renewal covered is missing", entry=path
+            )
         for path in sorted(covered & set(listed)):
             got = src.digest(path, algorithm)
             if got != listed[path]:
-                report.problem("renewal_hash", rel, "a file changed since this renewal link",
-                               entry=path, expected=listed[path], found=got)
+                report.problem(
+                    "renewal_hash",
+                    rel,
+                    "a file changed since this renewal link",
+                    entry=path,
+                    expected=listed[path],
+                    found=got,
+                )
         previous_rel = rel
-        report.fact("renewal link %d of %s: %s; %s — vouches from %s" % (
-            number, rel, algorithm.upper().replace("_", "-"), ", ".join(
-                "%s %s %s" % (s["algorithm"], s["key"], s["verdict"]) for s in link["signatures"]),
-            link["time"]))
+        report.fact(
+            "renewal link %d of %s: %s; %s — vouches from %s"
+            % (
+                number,
+                rel,
+                algorithm.upper().replace("_", "-"),
+                ", ".join(
+                    "%s %s %s" % (s["algorithm"], s["key"], s["verdict"])
+                    for s in link["signatures"]
+                ),
+                link["time"],
+            )
+        )
 
 
 # --- chaining packages of consecutive years ------------------------------------------------
@@ -1548,21 +1863,36 @@ def check_chain(previous, current):
     prev = previous.data
     cur = current.data
     if prev.get("root_key") != cur.get("root_key"):
-        current.problem("chain_root_key", DESCRIPTION, "the previous package has another "
-                        "school root key", expected=prev.get("root_key"), found=cur.get("root_key"))
+        current.problem(
+            "chain_root_key",
+            DESCRIPTION,
+            "the previous package has another school root key",
+            expected=prev.get("root_key"),
+            found=cur.get("root_key"),
+        )
         return
     ends = {f["feed"]: f.get("end_checkpoint") for f in prev["feeds"]}
     for feed in cur["feeds"]:
         if feed["feed"] not in ends:
             if feed.get("start"):
-                current.problem("chain", DESCRIPTION, "the feed starts at %d but the previous "
-                                "package does not hold it" % feed["start"], entry=feed["feed"])
+                current.problem(
+                    "chain",
+                    DESCRIPTION,
+                    "the feed starts at %d but the previous "
+                    "package does not hold it" % feed["start"],
+                    entry=feed["feed"],
+                )
             continue
         if ends[feed["feed"]] != feed.get("start_checkpoint"):
-            current.problem("chain", DESCRIPTION, "the year does not start where the previous "
-                            "year's package ends (a rollback or a fork between the years)",
-                            entry="feed " + feed["feed"], expected=ends[feed["feed"]],
-                            found=feed.get("start_checkpoint"))
+            current.problem(
+                "chain",
+                DESCRIPTION,
+                "the year does not start where the previous "
+                "year's package ends (a rollback or a fork between the years)",
+                entry="feed " + feed["feed"],
+                expected=ends[feed["feed"]],
+                found=feed.get("start_checkpoint"),
+            )
     current.fact("chained to the previous package %s" % previous.package)
 
 
@@ -1572,9 +1902,11 @@ def check_chain(previous, current):
 def render_text(reports):
     out = []
     for r in reports:
-        out.append("package %s (%s, %s)" % (r.package, r.data.get("school", {}).get("name", "?"),
-                                            r.data.get("year", "?")))
-        out.append("  checked with: Ed25519 by %(ed25519)s; ML-DSA by %(ml-dsa)s" % r.data["backend"])
+        out.append(
+            "package %s (%s, %s)"
+            % (r.package, r.data.get("school", {}).get("name", "?"), r.data.get("year", "?"))
+        )
+        out.append("  checked with: Ed25519: %(ed25519)s; ML-DSA: %(ml-dsa)s" % r.data["backend"])
         out.extend("  " + f for f in r.facts)
         for p in r.problems:
             line = "  FAIL [%s] %s" % (p["code"], p["file"])
@@ -1584,36 +1916,55 @@ def render_text(reports):
             if p["expected"] or p["found"]:
                 line += " (expected %s, found %s)" % (p["expected"] or "—", p["found"] or "—")
             out.append(line)
-        out.append("  %s" % ("OK: whole and authentic" if r.ok else
-                             "PROBLEMS: %d found" % len(r.problems)))
+        out.append(
+            "  %s" % ("OK: whole and authentic" if r.ok else "PROBLEMS: %d found" % len(r.problems))
+        )
     return "\n".join(out) + "\n"
 
 
 def render_json(reports):
-    return json.dumps({"ok": all(r.ok for r in reports),
-                       "packages": [r.as_json() for r in reports]}, ensure_ascii=False, indent=1)
+    return json.dumps(
+        {"ok": all(r.ok for r in reports), "packages": [r.as_json() for r in reports]},
+        ensure_ascii=False,
+        indent=1,
+    )
 
 
 def render_html(reports):
     e = _html.escape
-    parts = ["<!DOCTYPE html><html lang='ru'><head><meta charset='utf-8'>"
-             "<title>Проверка архивных пакетов</title><style>body{font-family:sans-serif;"
-             "max-width:60em;margin:auto}td,th{border:1px solid #ccc;padding:.2em .4em;"
-             "vertical-align:top}table{border-collapse:collapse}.ok{color:#060}.bad{color:#a00}"
-             "</style></head><body><h1>Проверка архивных пакетов</h1>"]
+    parts = [
+        "<!DOCTYPE html><html lang='ru'><head><meta charset='utf-8'>"
+        "<title>Проверка архивных пакетов</title><style>body{font-family:sans-serif;"
+        "max-width:60em;margin:auto}td,th{border:1px solid #ccc;padding:.2em .4em;"
+        "vertical-align:top}table{border-collapse:collapse}.ok{color:#060}.bad{color:#a00}"
+        "</style></head><body><h1>Проверка архивных пакетов</h1>"
+    ]
     for r in reports:
         school = r.data.get("school", {}).get("name", "?")
-        parts.append("<section><h2>%s — %s</h2><p>%s</p>" % (
-            e(school), e(r.data.get("year", "?")), e(r.package)))
-        verdict = ("<p class='ok'><strong>Пакет цел и подлинен.</strong></p>" if r.ok else
-                   "<p class='bad'><strong>Найдены проблемы: %d.</strong></p>" % len(r.problems))
+        parts.append(
+            "<section><h2>%s — %s</h2><p>%s</p>"
+            % (e(school), e(r.data.get("year", "?")), e(r.package))
+        )
+        verdict = (
+            "<p class='ok'><strong>Пакет цел и подлинен.</strong></p>"
+            if r.ok
+            else "<p class='bad'><strong>Найдены проблемы: %d.</strong></p>" % len(r.problems)
+        )
         parts.append(verdict + "<ul>" + "".join("<li>%s</li>" % e(f) for f in r.facts) + "</ul>")
         if r.problems:
-            parts.append("<table><tr><th>код</th><th>файл</th><th>запись</th><th>ожидалось</th>"
-                         "<th>найдено</th><th>что не так</th></tr>")
+            parts.append(
+                "<table><tr><th>код</th><th>файл</th><th>запись</th><th>ожидалось</th>"
+                "<th>найдено</th><th>что не так</th></tr>"
+            )
             for p in r.problems:
-                parts.append("<tr>" + "".join("<td>%s</td>" % e(p[k]) for k in (
-                    "code", "file", "entry", "expected", "found", "message")) + "</tr>")
+                parts.append(
+                    "<tr>"
+                    + "".join(
+                        "<td>%s</td>" % e(p[k])
+                        for k in ("code", "file", "entry", "expected", "found", "message")
+                    )
+                    + "</tr>"
+                )
             parts.append("</table>")
         parts.append("</section>")
     parts.append("</body></html>\n")
@@ -1623,8 +1974,9 @@ def render_html(reports):
 # --- command line --------------------------------------------------------------------------
 
 
-def verify_paths(paths, previous=None, root_key=None, fixity_only=False, parse_lines=None,
-                 progress=None):
+def verify_paths(
+    paths, previous=None, root_key=None, fixity_only=False, parse_lines=None, progress=None
+):
     """Audit packages in order; each is chained to the one before it (and the first to
     ``previous`` when given). Returns the reports (the previous package's first)."""
     reports = []

@@ -326,5 +326,19 @@ def backup(data_dir: Path, medium: Path, label: str) -> None:
     click.echo(f"OK: {result.verify.entries:,} entries on the medium verified")
 
 
+@main.command(
+    "archive",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def archive(args: tuple[str, ...]) -> None:
+    """Archive packages of closed years: years, seal, verify, cosign, renew, register …"""
+    # archive_tools/ sits above the library (DESIGN.md): imported only when this command runs.
+    from archive_tools.cli import archive as group
+
+    group.main(args=list(args), prog_name="ejournal archive")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
