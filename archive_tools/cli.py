@@ -40,7 +40,7 @@ def handle_errors(func: F) -> F:
         except (WitnessRefused, IntegrityError) as e:
             click.echo(f"error: {e}", err=True)
             sys.exit(EXIT_PROBLEM)
-        except (ArchiveError, LogError, OSError, ValueError) as e:
+        except (ArchiveError, LogError, OSError, ValueError, vp.FormatProblem) as e:
             click.echo(f"error: {e}", err=True)
             sys.exit(EXIT_USAGE)
 

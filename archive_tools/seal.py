@@ -314,11 +314,15 @@ def _write_bag(
     (tmp / vp.TAG_MANIFEST).write_text(tagmanifest)
     lines = [vp.SEAL_HEADER, f"school {school.get('name', '') or '?'}", f"year {span.year}"]
     lines += [f"feed {fid} {size} {r}" for fid, (size, r) in sorted(finals.items())]
+    lines += [f"file {hashlib.sha256(files[p]).hexdigest()} {p}" for p in payload]
     lines += [
         f"tagmanifest-sha256 {hashlib.sha256(tagmanifest.encode()).hexdigest()}",
         f"time {now_text()}",
     ]
-    (tmp / vp.SEAL_FILE).write_text(sign_text("\n".join(lines) + "\n", [root, companion]))
+    seal = sign_text("\n".join(lines) + "\n", [root, companion])
+    (tmp / vp.SEAL_FILE).write_text(seal)
+    fixity = f"{vp.SEAL_FIXITY_HEADER}\nseal-sha256 {hashlib.sha256(seal.encode()).hexdigest()}\n"
+    (tmp / vp.SEAL_FIXITY).write_text(sign_text(fixity, [root]))
     _fsync_tree(tmp)
     os.rename(tmp, out_dir / name)
 

@@ -38,6 +38,8 @@ PACKAGE_FORMAT = "ejournal-archive/v1"
 PAYLOAD_MANIFEST = "manifest-sha256.txt"
 TAG_MANIFEST = "tagmanifest-sha256.txt"
 SEAL_FILE = "seal.txt"
+SEAL_FIXITY = "seal-fixity.txt"
+SEAL_FIXITY_HEADER = "ejournal/archive-seal-fixity/v1"
 EVIDENCE_DIR = "evidence"
 DESCRIPTION = "data/package.json"
 SEAL_HEADER = "ejournal/archive-seal/v1"
@@ -887,6 +889,7 @@ class DirSource:
 
     def __init__(self, path):
         self.path = os.path.abspath(path)
+        self._digests = {}
 
     def files(self):
         out = []
@@ -903,6 +906,12 @@ class DirSource:
             return f.read()
 
     def digest(self, rel, algorithm="sha256", progress=None):
+        got = self._digests.get((rel, algorithm))
+        if got is None:
+            got = self._digests[(rel, algorithm)] = self._hash(rel, algorithm, progress)
+        return got
+
+    def _hash(self, rel, algorithm, progress):
         h = hashlib.new(algorithm)
         buf = bytearray(1 << 20)
         view = memoryview(buf)
@@ -1011,7 +1020,7 @@ def check_fixity(src, report, progress=None):
                     not rel.startswith("data/")
                     and rel not in listed
                     and rel != TAG_MANIFEST
-                    and rel != SEAL_FILE
+                    and rel not in (SEAL_FILE, SEAL_FIXITY)
                     and not rel.startswith(EVIDENCE_DIR + "/")
                 ):
                     report.problem(
@@ -1059,6 +1068,7 @@ def audit(src, root_key=None, parse_lines=None, fixity_only=False, progress=None
     if root is None:
         return report
     _guarded(report, SEAL_FILE, _check_seal, src, present, root, report)
+    _guarded(report, SEAL_FIXITY, _check_seal_fixity, src, present, root, report)
     rows = []
     for feed in desc.get("feeds", []):
         rows.extend(
@@ -1148,13 +1158,41 @@ def archive_certificates(src, present, root, report, role=None):
     return out
 
 
+def _check_seal_fixity(src, present, root, report):
+    """The seal file's own fixity: its SHA-256, signed by the root (Ed25519). Without it a
+    damaged ML-DSA seal line would go unseen where ML-DSA cannot be checked."""
+    if SEAL_FIXITY not in present:
+        report.problem("seal_fixity", SEAL_FIXITY, "the seal's fixity record is missing")
+        return
+    note = parse_note(src.read(SEAL_FIXITY))
+    fields = statement_fields(note.text, SEAL_FIXITY_HEADER, ("seal-sha256",))
+    sig = signature_of(note, root)
+    if sig is None or not ed25519_verify(root.public, sig, note.text.encode()):
+        report.problem("seal_fixity", SEAL_FIXITY, "not signed by the school root key")
+    elif SEAL_FILE in present and src.digest(SEAL_FILE) != fields["seal-sha256"]:
+        report.problem(
+            "seal_fixity",
+            SEAL_FILE,
+            "the seal file is not the one the school made (damaged or edited)",
+            expected=fields["seal-sha256"],
+            found=src.digest(SEAL_FILE),
+        )
+
+
 def _check_seal(src, present, root, report):
     if SEAL_FILE not in present:
         report.problem("seal_missing", SEAL_FILE, "the package has no seal")
         return
     try:
         note = parse_note(src.read(SEAL_FILE))
-        fields = dict(line.partition(" ")[::2] for line in note.text[:-1].split("\n")[1:])
+        fields, sealed = {}, {}
+        for line in note.text[:-1].split("\n")[1:]:
+            key, _, value = line.partition(" ")
+            if key == "file":
+                digest, _, path = value.partition(" ")
+                sealed[path] = digest
+            else:
+                fields[key] = value
         if not note.text.startswith(SEAL_HEADER + "\n"):
             raise FormatProblem("not a seal")
     except (FormatProblem, UnicodeDecodeError) as e:
@@ -1172,6 +1210,23 @@ def _check_seal(src, present, root, report):
                 expected=want,
                 found=got,
             )
+    # The seal names every payload file's SHA-256: a file changed under recomputed manifests
+    # is named, not only the manifest.
+    for path in sorted(set(sealed) | {p for p in present if p.startswith("data/")}):
+        if path not in sealed:
+            report.problem("seal_file", path, "a payload file the school did not seal")
+        elif path not in present:
+            report.problem("seal_file", path, "a sealed payload file is missing")
+        else:
+            got = src.digest(path)
+            if got != sealed[path]:
+                report.problem(
+                    "seal_file",
+                    path,
+                    "the file is not the one the school sealed",
+                    expected=sealed[path],
+                    found=got,
+                )
     seal = {"time": fields.get("time", ""), "signatures": []}
     sig = signature_of(note, root)
     if sig is None:

@@ -138,11 +138,15 @@ def recompute_manifests(pkg: Path) -> None:
     """What a forger does after an edit: fresh payload and tag manifests (the seal, which only
     the root key can make, is left as it was)."""
     payload = sorted(p for p in (pkg / "data").rglob("*") if p.is_file())
-    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(pkg)}\n" for p in payload]
+    lines = [
+        f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(pkg)}\n" for p in payload
+    ]
     (pkg / vp.PAYLOAD_MANIFEST).write_text("".join(lines))
     size = sum(p.stat().st_size for p in payload)
     info = (pkg / "bag-info.txt").read_text().splitlines()
-    info = [f"Payload-Oxum: {size}.{len(payload)}" if x.startswith("Payload-Oxum") else x for x in info]
+    info = [
+        f"Payload-Oxum: {size}.{len(payload)}" if x.startswith("Payload-Oxum") else x for x in info
+    ]
     (pkg / "bag-info.txt").write_text("\n".join(info) + "\n")
     tags = ["bagit.txt", "bag-info.txt", vp.PAYLOAD_MANIFEST]
     (pkg / vp.TAG_MANIFEST).write_text(
@@ -151,7 +155,7 @@ def recompute_manifests(pkg: Path) -> None:
 
 
 def flip_byte(path: Path, at: int | None = None) -> None:
-    data = bytearray(path.read_bytes())
+    data = bytearray(path.read_bytes() or b"\n")  # an empty file gets a byte instead
     where = len(data) // 2 if at is None else at
     data[where] ^= 0x01
     path.write_bytes(bytes(data))
@@ -218,7 +222,9 @@ def run_onefile(python: list[str], packages: list[Path], verifier: Path = VERIFI
     return [json.loads(line) for line in out.stdout.splitlines()]
 
 
-def run_main(python: list[str], *args: str, verifier: Path = VERIFIER) -> subprocess.CompletedProcess:
+def run_main(
+    python: list[str], *args: str, verifier: Path = VERIFIER
+) -> subprocess.CompletedProcess:
     """The one-file verifier's own command line."""
     return subprocess.run(
         [*python, str(verifier), *args], capture_output=True, text=True, timeout=600

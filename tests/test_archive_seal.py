@@ -74,7 +74,9 @@ def test_summary_sheets_hold_the_marks_given(package: Path, archive_year: Archiv
     (ten_a,) = _sheet(package, i.c10a)
     assert len(ten_a) == 5 + 2 + 3  # grades 10–11 have halves
     assert (ten_a["ученик_id"], ten_a["годовая"], ten_a[list(ten_a)[6]]) == (
-        i.students_10a[0], "3", "3"
+        i.students_10a[0],
+        "3",
+        "3",
     )
     assert sorted(p.name for p in (package / "data" / "summary").iterdir()) == sorted(
         [f"{i.c5a}.csv", f"{i.c10a}.csv"]
