@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import bagit
-import pytest
-from archive_fixture import ArchiveYear, run_main, run_onefile, PURE_PYTHON, VERIFIER
+from archive_fixture import PURE_PYTHON, VERIFIER, ArchiveYear, run_main, run_onefile
 from school import YEAR
 
 from archive_tools import verify_package as vp
