@@ -162,6 +162,13 @@ def seal(data_dir: Path, year: str, out_dir: Path, root_key: Path | None) -> Non
     help="Also write the report as an HTML page.",
 )
 @click.option(
+    "--renewal-key",
+    "renewal_keys",
+    multiple=True,
+    help="A key (vkey line) trusted to sign renewal links; repeatable. Without it the links' "
+    "own keys are shown, to be checked out of band.",
+)
+@click.option(
     "--jobs",
     default=2,
     show_default=True,
@@ -176,6 +183,7 @@ def verify(
     fixity: bool,
     as_json: bool,
     html_file: Path | None,
+    renewal_keys: tuple[str, ...],
     jobs: int,
 ) -> None:
     """Audit archive packages: fixity, seal, log entries and Merkle tree, signatures,
@@ -186,8 +194,10 @@ def verify(
     """
     from .verify import payload_bytes, verify_packages
 
-    if root_key:
-        vp.parse_vkey(root_key)
+    for key in (root_key, *renewal_keys):
+        if key:
+            vp.parse_vkey(key)
+    trusted = list(renewal_keys) or None
     if fixity and not as_json and sys.stderr.isatty():
         with click.progressbar(
             length=payload_bytes(packages), label="fixity", file=sys.stderr
@@ -199,10 +209,16 @@ def verify(
                 fixity=True,
                 jobs=1,
                 progress=bar.update,
+                renewal_keys=trusted,
             )
     else:
         reports = verify_packages(
-            packages, previous=previous, root_key=root_key, fixity=fixity, jobs=jobs
+            packages,
+            previous=previous,
+            root_key=root_key,
+            fixity=fixity,
+            jobs=jobs,
+            renewal_keys=trusted,
         )
     click.echo(vp.render_json(reports) if as_json else vp.render_text(reports), nl=not as_json)
     if html_file:

@@ -22,9 +22,17 @@ def fast_parse_lines(lines: list[bytes], buffer: bytes) -> tuple[list[Entry], li
         raise vp.BadLine(e.message, e.index) from e
 
 
-def _audit_one(path: str, root_text: str | None, fixity: bool) -> vp.Report:
+def _trusted(texts: Sequence[str] | None) -> list[vp.VKey] | None:
+    return [vp.parse_vkey(t) for t in texts] if texts else None
+
+
+def _audit_one(
+    path: str, root_text: str | None, fixity: bool, renewal: Sequence[str] | None = None
+) -> vp.Report:
     pinned = vp.parse_vkey(root_text) if root_text else None
-    return vp.audit(vp.DirSource(path), pinned, fast_parse_lines, fixity, None, path)
+    return vp.audit(
+        vp.DirSource(path), pinned, fast_parse_lines, fixity, None, path, _trusted(renewal)
+    )
 
 
 def verify_packages(
@@ -35,6 +43,7 @@ def verify_packages(
     fixity: bool = False,
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
+    renewal_keys: Sequence[str] | None = None,
 ) -> list[vp.Report]:
     """Audit packages (in ``jobs`` processes), then chain each to the one before it.
 
@@ -45,14 +54,21 @@ def verify_packages(
     if jobs > 1 and len(order) > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, len(order))) as pool:
             futures = [
-                pool.submit(_audit_one, p, root_key, fixity and p != previous) for p in order
+                pool.submit(_audit_one, p, root_key, fixity and p != previous, renewal_keys)
+                for p in order
             ]
             reports = [f.result() for f in futures]
     else:
         pinned = vp.parse_vkey(root_key) if root_key else None
         reports = [
             vp.audit(
-                vp.DirSource(p), pinned, fast_parse_lines, fixity and p != previous, progress, p
+                vp.DirSource(p),
+                pinned,
+                fast_parse_lines,
+                fixity and p != previous,
+                progress,
+                p,
+                _trusted(renewal_keys),
             )
             for p in order
         ]

@@ -1033,7 +1033,15 @@ def check_fixity(src, report, progress=None):
 # --- the audit -----------------------------------------------------------------------------
 
 
-def audit(src, root_key=None, parse_lines=None, fixity_only=False, progress=None, name=""):
+def audit(
+    src,
+    root_key=None,
+    parse_lines=None,
+    fixity_only=False,
+    progress=None,
+    name="",
+    renewal_keys=None,
+):
     """Check a package completely (or only its fixity). Pure apart from ``src``'s reads.
 
     Args:
@@ -1042,6 +1050,7 @@ def audit(src, root_key=None, parse_lines=None, fixity_only=False, progress=None
         parse_lines: a faster entry parser with the verdicts of parse_lines_stdlib.
         fixity_only: check the bag's manifests only.
         progress: called with a byte count as files are hashed.
+        renewal_keys: VKeys trusted out of band to sign renewal links (None: any key, shown).
     Returns:
         A Report.
     """
@@ -1087,7 +1096,7 @@ def audit(src, root_key=None, parse_lines=None, fixity_only=False, progress=None
         )
     _guarded(report, "summary", _check_summary, src, present, desc, rows, report)
     _guarded(report, "documents", _check_documents, present, desc, report)
-    _guarded(report, EVIDENCE_DIR, check_renewals, src, files, report)
+    _guarded(report, EVIDENCE_DIR, check_renewals, src, files, report, renewal_keys)
     return report
 
 
@@ -1779,7 +1788,7 @@ def renewal_files(files):
     return sorted((int(m.group(1)), p) for p in files for m in [_RENEWAL_NAME.fullmatch(p)] if m)
 
 
-def check_renewals(src, files, report):
+def check_renewals(src, files, report, trusted=None):
     """Every renewal link: its signatures, its previous-link hash, every file hash it lists."""
     links = renewal_files(files)
     for expected, (number, rel) in enumerate(links, 1):
@@ -1864,6 +1873,13 @@ def check_renewals(src, files, report):
                     "algorithm": key.algorithm,
                     "verdict": "good" if verdict else ("bad" if verdict is False else NOT_CHECKED),
                 }
+            )
+        if trusted is not None and not any(k in trusted for k in keys):
+            report.problem(
+                "renewal_untrusted",
+                rel,
+                "the link is not signed by a renewal key trusted here",
+                found=", ".join(k.name for k in keys),
             )
         covered = {
             p
@@ -2030,17 +2046,25 @@ def render_html(reports):
 
 
 def verify_paths(
-    paths, previous=None, root_key=None, fixity_only=False, parse_lines=None, progress=None
+    paths,
+    previous=None,
+    root_key=None,
+    fixity_only=False,
+    parse_lines=None,
+    progress=None,
+    renewal_keys=None,
 ):
     """Audit packages in order; each is chained to the one before it (and the first to
     ``previous`` when given). Returns the reports (the previous package's first)."""
     reports = []
     chain_from = None
     if previous:
-        chain_from = audit(DirSource(previous), root_key, parse_lines, False, progress, previous)
+        chain_from = audit(
+            DirSource(previous), root_key, parse_lines, False, progress, previous, renewal_keys
+        )
         reports.append(chain_from)
     for path in paths:
-        r = audit(DirSource(path), root_key, parse_lines, fixity_only, progress, path)
+        r = audit(DirSource(path), root_key, parse_lines, fixity_only, progress, path, renewal_keys)
         if chain_from is not None and not fixity_only:
             check_chain(chain_from, r)
         reports.append(r)
@@ -2058,6 +2082,13 @@ def main(argv=None):
     parser.add_argument("--fixity", action="store_true", help="check only the BagIt manifests")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--html", metavar="FILE", help="also write the report as an HTML page")
+    parser.add_argument(
+        "--renewal-key",
+        action="append",
+        default=None,
+        metavar="VKEY",
+        help="a key trusted to sign renewal links (repeatable)",
+    )
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:
@@ -2068,10 +2099,11 @@ def main(argv=None):
             return 2
     try:
         pinned = parse_vkey(args.root_key) if args.root_key else None
+        renewal = [parse_vkey(k) for k in args.renewal_key] if args.renewal_key else None
     except FormatProblem as e:
-        print("error: --root-key: %s" % e, file=sys.stderr)
+        print("error: --root-key / --renewal-key: %s" % e, file=sys.stderr)
         return 2
-    reports = verify_paths(args.packages, args.previous, pinned, args.fixity)
+    reports = verify_paths(args.packages, args.previous, pinned, args.fixity, renewal_keys=renewal)
     sys.stdout.write(render_json(reports) + "\n" if args.json else render_text(reports))
     if args.html:
         with open(args.html, "w", encoding="utf-8") as f:
