@@ -11,7 +11,6 @@ import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from hashlib import sha256
 from pathlib import Path
 
 from ejournal import __version__
@@ -56,6 +55,7 @@ def seal_year(
     *,
     documents: DocumentsHook | None = None,
     archive_dir: Path | None = None,
+    feeds: list[FeedData] | None = None,
 ) -> SealResult:
     """Write the package of a closed ``year`` into ``out_dir/<name>``.
 
@@ -67,12 +67,13 @@ def seal_year(
         documents: the hook giving the year's PDF/A documents as (path under
             data/documents/, bytes) pairs; None for none.
         archive_dir: DATA_DIR/archive (witness certificates, archive cosignatures, keys).
+        feeds: the feeds already read (to seal many years with one read).
 
     Raises:
         YearNotSealable: the year is not closed and signed; ArchiveError: bad input.
     """
     archive_dir = archive_dir or data_dir / "archive"
-    feeds = read_feeds(data_dir)
+    feeds = feeds if feeds is not None else read_feeds(data_dir)
     span = find_year(feeds, year)
     if root.verifier().vkey() != (data_dir / "keys" / "root.vkey").read_text().strip():
         raise ArchiveError("the root key given is not this school's root key (keys/root.vkey)")
@@ -113,8 +114,7 @@ def _feed_files(
     f: FeedData, a: int, b: int, span: YearRange, archive_dir: Path, files: dict[str, bytes]
 ) -> tuple[dict, list]:
     base = f"data/feeds/{f.feed}/"
-    leaves = [sha256(b"\x00" + line).digest() for line in f.lines]
-    proofs = ProofBuilder(leaves)
+    proofs = ProofBuilder(f.leaf_hashes())
     front = [] if a == 0 else _frontier(proofs, a)
     year_lines = f.lines[a:b]
     files[base + "entries.jsonl"] = b"".join(line + b"\n" for line in year_lines)

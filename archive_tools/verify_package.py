@@ -1551,6 +1551,7 @@ def _check_context(
         if start:
             report.problem("file_missing", rel, "the context entries are missing")
         return
+    proven = []
     for number, text in enumerate(src.read(rel).decode("utf-8").splitlines(), 1):
         where = "line %d" % number
         try:
@@ -1571,12 +1572,22 @@ def _check_context(
                 found=b64encode(got) if got else "a malformed proof",
             )
             continue
-        try:
-            parsed, moments = parse_lines([line], line)
-        except BadLine as e:
-            report.problem("entry_schema", rel, e.message, entry="%s (seq %d)" % (where, seq))
+        proven.append((where, seq, line))
+    lines = [line for _, _, line in proven]
+    try:  # all at once (fast); line by line only to name a bad one
+        parsed = list(zip(*parse_lines(lines, b"\n".join(lines))))
+    except BadLine:
+        parsed = []
+        for where, seq, line in proven:
+            try:
+                rows1, moments1 = parse_lines([line], line)
+                parsed.append((rows1[0], moments1[0]))
+            except BadLine as e:
+                report.problem("entry_schema", rel, e.message, entry="%s (seq %d)" % (where, seq))
+                parsed.append((None, None))
+    for (where, seq, _), (row, moment) in zip(proven, parsed):
+        if row is None:
             continue
-        row = parsed[0]
         if row.seq != seq or row.feed != fid:
             report.problem(
                 "entry_sequence",
@@ -1589,7 +1600,7 @@ def _check_context(
             continue
         if row.type in ("key.certify", "key.revoke") or row.seq == 0:
             _collect_key(row, root, report, rel, "%s (seq %d)" % (where, seq), certs, revoked)
-        rows.append((moments[0], row))
+        rows.append((moment, row))
 
 
 def _device_keys(certs, revoked, fid, size):

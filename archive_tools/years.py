@@ -10,8 +10,9 @@ starts at a signed checkpoint (docs/ARCHIVE.md §Years).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from hashlib import sha256
 from pathlib import Path
 
 from ejournal.log.checkpoint import Checkpoint, NoteRecord, parse_checkpoint, read_notes
@@ -39,6 +40,7 @@ class FeedData:
     dir: Path
     lines: list[bytes]
     checkpoints: list[tuple[NoteRecord, Checkpoint]]
+    _leaves: list[bytes] | None = field(default=None, repr=False)
 
     @classmethod
     def read(cls, feed_dir: Path) -> FeedData:
@@ -51,6 +53,12 @@ class FeedData:
         notes = read_notes(path.read_bytes()).records if path.exists() else ()
         cps = [(r, parse_checkpoint(r.note.text)) for r in notes]
         return cls(feed_dir.name, feed_dir, lines, cps)
+
+    def leaf_hashes(self) -> list[bytes]:
+        """The RFC 6962 leaf hash of every line (computed once, kept)."""
+        if self._leaves is None:
+            self._leaves = [sha256(b"\x00" + line).digest() for line in self.lines]
+        return self._leaves
 
     def checkpoint_at_or_after(self, size: int) -> Checkpoint | None:
         return next((cp for _, cp in self.checkpoints if cp.size >= size), None)
