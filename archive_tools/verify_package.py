@@ -2013,14 +2013,22 @@ def render_json(reports):
 
 
 def render_html(reports):
-    e = _html.escape
-    parts = [
+    """A whole HTML page of the reports."""
+    return (
         "<!DOCTYPE html><html lang='ru'><head><meta charset='utf-8'>"
         "<title>Проверка архивных пакетов</title><style>body{font-family:sans-serif;"
         "max-width:60em;margin:auto}td,th{border:1px solid #ccc;padding:.2em .4em;"
         "vertical-align:top}table{border-collapse:collapse}.ok{color:#060}.bad{color:#a00}"
         "</style></head><body><h1>Проверка архивных пакетов</h1>"
-    ]
+        + render_html_body(reports)
+        + "</body></html>\n"
+    )
+
+
+def render_html_body(reports):
+    """The reports as HTML sections (for a page of one's own)."""
+    e = _html.escape
+    parts = []
     for r in reports:
         school = r.data.get("school", {}).get("name", "?")
         parts.append(
@@ -2049,7 +2057,6 @@ def render_html(reports):
                 )
             parts.append("</table>")
         parts.append("</section>")
-    parts.append("</body></html>\n")
     return "".join(parts)
 
 

@@ -29,6 +29,7 @@ from .security import (
     role_guard,
 )
 from .views.account import AccountController
+from .views.archive import ArchiveController
 from .views.classes import ClassController
 from .views.home import HomeController
 from .views.lesson import LessonController
@@ -139,6 +140,7 @@ def create_app(
             TeacherController,
             LessonController,
             ClassController,
+            ArchiveController,
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],
