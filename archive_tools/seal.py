@@ -114,7 +114,7 @@ def _feed_files(
     f: FeedData, a: int, b: int, span: YearRange, archive_dir: Path, files: dict[str, bytes]
 ) -> tuple[dict, list]:
     base = f"data/feeds/{f.feed}/"
-    proofs = ProofBuilder(f.leaf_hashes())
+    proofs = f.proofs()
     front = [] if a == 0 else _frontier(proofs, a)
     year_lines = f.lines[a:b]
     files[base + "entries.jsonl"] = b"".join(line + b"\n" for line in year_lines)

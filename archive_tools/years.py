@@ -19,6 +19,7 @@ from ejournal.log.checkpoint import Checkpoint, NoteRecord, parse_checkpoint, re
 from ejournal.log.storage import CHECKPOINTS, list_segments
 
 from .errors import YearNotSealable
+from .proofs import ProofBuilder
 
 
 def entry_type(line: bytes) -> bytes:
@@ -41,6 +42,7 @@ class FeedData:
     lines: list[bytes]
     checkpoints: list[tuple[NoteRecord, Checkpoint]]
     _leaves: list[bytes] | None = field(default=None, repr=False)
+    _proofs: ProofBuilder | None = field(default=None, repr=False)
 
     @classmethod
     def read(cls, feed_dir: Path) -> FeedData:
@@ -59,6 +61,12 @@ class FeedData:
         if self._leaves is None:
             self._leaves = [sha256(b"\x00" + line).digest() for line in self.lines]
         return self._leaves
+
+    def proofs(self) -> ProofBuilder:
+        """Proofs over this feed's tree; subtree hashes are kept across years' seals."""
+        if self._proofs is None:
+            self._proofs = ProofBuilder(self.leaf_hashes())
+        return self._proofs
 
     def checkpoint_at_or_after(self, size: int) -> Checkpoint | None:
         return next((cp for _, cp in self.checkpoints if cp.size >= size), None)
