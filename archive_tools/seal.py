@@ -163,8 +163,10 @@ def _context(f: FeedData, a: int, year: str, rows: list) -> list[int]:
     """Entries before the year that it needs: keys, the school, subjects, the year's own
     structure recorded early, enrolments into its classes and the people involved."""
     marker = f'"year":"{year}"'.encode()
-    picked, groups, people = set(), set(), set()
-    candidates = []
+    picked: set[int] = set()
+    groups: set[str] = set()
+    people: set[str] = set()
+    candidates: list[int] = []
     for seq in range(a):
         line = f.lines[seq]
         t = entry_type(line)
