@@ -28,6 +28,7 @@ import hashlib
 import html as _html
 import io
 import json
+import operator
 import os
 import re
 import struct
@@ -1294,6 +1295,10 @@ def _check_seal(src, present, root, report):
     )
 
 
+_SEQ, _FEED, _TYPE = (operator.attrgetter(a) for a in ("seq", "feed", "type"))
+_KEY_TYPES = frozenset(("key.certify", "key.revoke"))
+
+
 def _lines_of(data):
     lines = data.split(b"\n")
     torn = lines.pop()
@@ -1444,7 +1449,10 @@ def _check_feed(src, present, feed, root, report, parse_lines):
             entry="line %d (seq %d)" % (e.index + 1, start + e.index),
         )
         return rows
-    for i, row in enumerate(parsed):
+    in_place = list(map(_SEQ, parsed)) == list(range(start, start + len(parsed))) and not (
+        set(map(_FEED, parsed)) - {fid}
+    )
+    for i, row in enumerate([] if in_place else parsed):  # C loops above; this names the line
         if row.seq != start + i or row.feed != fid:
             report.problem(
                 "entry_sequence",
@@ -1463,8 +1471,9 @@ def _check_feed(src, present, feed, root, report, parse_lines):
             "entry time earlier than the entry before it",
             entry="line %d (seq %d)" % (bad + 1, start + bad),
         )
-    for i, row in enumerate(parsed):
-        if row.type in ("key.certify", "key.revoke") or row.seq == 0:
+    with_keys = start == 0 or not _KEY_TYPES.isdisjoint(map(_TYPE, parsed))
+    for i, row in enumerate(parsed if with_keys else []):
+        if row.type in _KEY_TYPES or row.seq == 0:
             _collect_key(
                 row, root, report, rel, "line %d (seq %d)" % (i + 1, row.seq), certs, revoked
             )
