@@ -333,7 +333,11 @@ def backup(data_dir: Path, medium: Path, label: str) -> None:
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def archive(args: tuple[str, ...]) -> None:
-    """Archive packages of closed years: years, seal, verify, cosign, renew, register …"""
+    """Archive packages of closed school years (BagIt, sealed by the school root key).
+
+    The subcommands (years, seal, verify, witness-key, certify-witness, cosign, renewal-key,
+    renew, register) are those of archive_tools: `ejournal archive --help` lists them.
+    """
     # archive_tools/ sits above the library (DESIGN.md): imported only when this command runs.
     from archive_tools.cli import archive as group
 
