@@ -22,6 +22,7 @@ from . import verify_package as vp
 from .errors import ArchiveError
 from .keys import MLDSASigner, now_text, sign_text
 from .proofs import ProofBuilder
+from .verify import fast_parse_lines
 from .years import FeedData, YearRange, entry_type, find_year, read_feeds
 
 DocumentsHook = Callable[[str], Iterable[tuple[str, bytes]]]
@@ -120,7 +121,7 @@ def _feed_files(
     files[base + "entries.jsonl"] = b"".join(line + b"\n" for line in year_lines)
     cps = [(r, cp) for r, cp in f.checkpoints if a <= cp.size <= b]
     files[base + "checkpoints"] = b"".join(frame_note(r.note) for r, _ in cps)
-    rows, moments = vp.parse_lines_stdlib(year_lines)
+    rows, moments = fast_parse_lines(year_lines, b"\n".join(year_lines))
     context = _context(f, a, span.year, rows)
     files[base + "context.jsonl"] = b"".join(
         json.dumps(
@@ -135,7 +136,8 @@ def _feed_files(
         + b"\n"
         for seq in context
     )
-    ctx_rows, ctx_moments = vp.parse_lines_stdlib([f.lines[s] for s in context])
+    ctx_lines = [f.lines[s] for s in context]
+    ctx_rows, ctx_moments = fast_parse_lines(ctx_lines, b"\n".join(ctx_lines))
     end_cp = next(cp for _, cp in cps if cp.size == b)
     files[base + "witnessed.jsonl"] = _witnessed(f, a, b, archive_dir, proofs)
     desc = {
