@@ -286,5 +286,23 @@ from .cli_sync import register as _register_sync  # noqa: E402  (backup, restore
 
 _register_sync(main)
 
+@main.command(
+    "archive",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def archive(args: tuple[str, ...]) -> None:
+    """Archive packages of closed school years (BagIt, sealed by the school root key).
+
+    The subcommands (years, seal, verify, witness-key, certify-witness, cosign, renewal-key,
+    renew, register) are those of archive_tools: `ejournal archive --help` lists them.
+    """
+    # archive_tools/ sits above the library (DESIGN.md): imported only when this command runs.
+    from archive_tools.cli import archive as group
+
+    group.main(args=list(args), prog_name="ejournal archive")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -35,6 +35,7 @@ from .views.admin_schedule import ScheduleController
 from .views.admin_security import SecurityController
 from .views.admin_structure import StructureController
 from .views.backups import BackupsController, ConflictsController
+from .views.archive import ArchiveController
 from .views.classes import ClassController
 from .views.feeds import FeedsController, start_replication, stop_replication
 from .views.distance_area import DISTANCE_CONTROLLERS
@@ -156,6 +157,7 @@ def create_app(
             BackupsController,
             ConflictsController,
             *DISTANCE_CONTROLLERS,
+            ArchiveController,
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],
