@@ -725,7 +725,7 @@ def test_admin_routes_declare_the_roles_of_the_access_matrix(web: Web) -> None:
             if area:
                 assert handler.opt["roles"] == MATRIX[EXPECTED_ACCESS[area]], path
                 seen.add(area)
-            if path == "/class/{class_id:str}/logins":
+            if path in ("/class/{class_id:str}/logins", "/class/{class_id:str}/student-role"):
                 assert handler.opt["roles"] == {"teacher"} | MATRIX["roles.grant"]
     assert seen == set(EXPECTED_ACCESS)
 
