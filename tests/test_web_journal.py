@@ -190,6 +190,7 @@ SCOPED_REFUSALS = {
     # R-SEC-2: only the class teacher of 5А (or the administrator) issues its families' logins.
     ("teacher", "GET", "/class/{class_id:str}/logins"),
     ("teacher", "POST", "/class/{class_id:str}/logins"),
+    ("teacher", "POST", "/class/{class_id:str}/student-role"),
 }
 
 

@@ -336,3 +336,26 @@ def test_issue_all_skips_a_family_it_cannot_issue_to_and_serves_the_others(web: 
     assert r.text.count('class="slip"') == 1 and "Не выданы" in r.text
     assert "Алексеева Софья Павловна: Логины сотрудникам выдаёт администратор" in r.text
     assert web.auth.accounts([i.students_10a[1]]) == {}
+
+
+def test_class_teacher_gives_a_student_the_role_and_then_the_login(web: Web) -> None:
+    i = web.sch.ids
+    csrf = web.sign_in("class_teacher")
+    student = i.students_5a[1]
+    r = _post(web, csrf, f"/class/{i.c5a}/student-role", student=student)
+    assert r.status_code == 303 and r.headers["location"] == f"/class/{i.c5a}/logins"
+    assert web.sch.one("SELECT role, start FROM roles WHERE person = ?", student) == (
+        "student",
+        "2026-11-16",
+    )
+    r = _post(web, csrf, f"/class/{i.c5a}/logins", student=student)
+    assert [login for login, _ in SLIP.findall(r.text)] == ["kuznetsova.p"]
+    _refused(
+        web, csrf, f"/class/{i.c5a}/student-role", {"student": i.students_5b[0]}, "не числится"
+    )
+    before = web.sch.size
+    assert (
+        _post(web, csrf, f"/class/{i.c5b}/student-role", student=i.students_5b[0]).status_code
+        == 403
+    )
+    assert web.sch.size == before

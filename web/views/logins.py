@@ -7,12 +7,13 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from ejournal.auth import AuthStore
 from ejournal.auth.issue import FamilySlip, issue_family
 from ejournal.journal import Journal
 from ejournal.model.access import is_class_teacher, may
+from ejournal.model.commands import people
 from ejournal.model.errors import JournalError, NotFound, RuleViolation
 from ejournal.queries.admin_people import class_students
 from ejournal.queries.viewers import class_period
@@ -96,6 +97,35 @@ class LoginsController(Controller):
         title = f"Логины класса {families[0].class_name}" if families else "Логины"
         slips = [_slip(f) for f in families]
         return slips_page(request, title, slips, f"/class/{class_id}/logins", skipped=skipped)
+
+    @post("/class/{class_id:str}/student-role", opt={"roles": LOGIN_ISSUERS}, sync_to_thread=True)
+    def student_role(
+        self, request: Request, class_id: FromPath[str], data: FormData
+    ) -> Response[Any]:
+        """Give a student of the class the role «обучающийся» from today, so that the family's
+        slip can carry the student's own login (R-SEC-2: the class teacher does it)."""
+        j, user, auth = journal_of(request), user_of(request), _auth(request)
+        student = Fields(data).raw("student")[:40]
+        with reading(j):
+            _require_keeper(j, user, class_id)
+            try:
+                if student not in {
+                    s.student.person for s in class_students(j.db, class_id, j.today())
+                }:
+                    raise RuleViolation("Этот ученик не числится в классе.")
+                people.grant_role(j, user.person, person=student, role="student", start=j.today())
+            except NotFound:
+                raise
+            except JournalError as e:
+                if e.code == "permission_denied":
+                    raise
+                context = _context(j, auth, user, class_id)
+                return Template(
+                    "admin/logins.html",
+                    context={**context, "error": e.message_ru, "error_for": student},
+                    status_code=422,
+                )
+        return Redirect(f"/class/{class_id}/logins", status_code=303)
 
     @staticmethod
     def _issue(
