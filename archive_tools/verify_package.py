@@ -27,6 +27,7 @@ import datetime as _dt
 import hashlib
 import html as _html
 import io
+import itertools
 import json
 import operator
 import os
@@ -1519,7 +1520,9 @@ def _check_feed(src, present, feed, root, report, parse_lines):
         else ([0, b64encode(EMPTY_ROOT)] if start == 0 else None)
     )
     _check_witnessed(src, present, base, fid, end_cp, by_size, certs, revoked, root, report)
-    rows.extend(zip(moments, parsed))
+    # Only what the summary sheets read goes on (a tuple per entry would cost more than that).
+    wanted = [t in SUMMARY_TYPES for t in map(_TYPE, parsed)]
+    rows.extend(itertools.compress(zip(moments, parsed), wanted))
     report.fact("feed %s: entries %d..%d (%d), %d checkpoints" % (fid, start, end - 1, n, len(cps)))
     return rows
 
