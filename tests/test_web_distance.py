@@ -259,7 +259,8 @@ def test_a_test_through_the_pages_saved_as_the_student_goes(w: Web) -> None:
         ).status_code
         == 303
     )
-    assert _post(w, csrf, f"/quiz/attempt/{attempt}/confirm", {}).status_code == 303
+    assert "Подтвердить все проверенные работы" in w.client.get(f"/quiz/{test}").text
+    assert _post(w, csrf, f"/quiz/{test}/confirm", {}).status_code == 303  # all at once
     assert w.sch.one("SELECT value, kind FROM marks WHERE lesson = ?", lesson) == ("5", "ТЕСТ")
     w.sign_in("deputy")
     report = w.client.get("/distance/report?control=spot_check")

@@ -290,6 +290,18 @@ class QuizController(Controller):
             test = qq.attempt_view(j.db, attempt).quiz.quiz
         return Redirect(f"/quiz/{test}", status_code=303)
 
+    @post("/quiz/{quiz_id:str}/confirm", opt={"roles": TEACHERS}, sync_to_thread=True)
+    def confirm_all(self, request: Request, quiz_id: FromPath[str]) -> Response[Any]:
+        """Confirm every attempt that is over and fully checked: one mark each, in the journal."""
+        j, user = journal_of(request), user_of(request)
+        with reading(j):
+            info = qq.quiz_info(j.db, quiz_id)
+            _require_course_writer(j, user, info.course)
+            for row in qq.quiz_results(j.db, quiz_id, now_utc(j)):
+                if row.state == "finished" and row.score and not row.score.unchecked:
+                    quiz.confirm(j, user.person, attempt=row.attempt)
+        return Redirect(f"/quiz/{quiz_id}", status_code=303)
+
     @get("/distance/report", opt={"roles": STAFF_REPORTS}, sync_to_thread=True)
     def report(self, request: Request) -> Template:
         j, user = journal_of(request), user_of(request)
