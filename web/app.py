@@ -30,8 +30,11 @@ from .security import (
 )
 from .views.account import AccountController
 from .views.classes import ClassController
+from .views.diary import DiaryController
 from .views.home import HomeController
 from .views.lesson import LessonController
+from .views.messages import MessagesController, count_unread
+from .views.paper import PaperController
 from .views.teacher import TeacherController
 
 HERE = Path(__file__).parent
@@ -139,6 +142,9 @@ def create_app(
             TeacherController,
             LessonController,
             ClassController,
+            DiaryController,
+            MessagesController,
+            PaperController,
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],
@@ -147,6 +153,7 @@ def create_app(
             ),
         ],
         guards=[role_guard],
+        before_request=count_unread,
         on_startup=[startup],
         on_shutdown=[shutdown],
         plugins=[HTMXPlugin()],

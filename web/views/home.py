@@ -20,6 +20,8 @@ class HomeController(Controller):
         assert user is not None
         if "teacher" in user.roles and not request.query_params.get("changed"):
             return Redirect("/teacher", status_code=303)
+        if user.roles & {"parent", "student"} and not request.query_params.get("changed"):
+            return Redirect("/diary", status_code=303)  # families start in the diary (R-DIA-2)
         return Template(
             "home.html",
             context={
