@@ -326,5 +326,10 @@ def backup(data_dir: Path, medium: Path, label: str) -> None:
     click.echo(f"OK: {result.verify.entries:,} entries on the medium verified")
 
 
+from .cli_mail import mail  # noqa: E402  (issue #6: e-mail digests)
+
+main.add_command(mail)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

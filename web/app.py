@@ -33,6 +33,7 @@ from .views.classes import ClassController
 from .views.diary import DiaryController
 from .views.home import HomeController
 from .views.lesson import LessonController
+from .views.mail import MailController
 from .views.messages import MessagesController, count_unread
 from .views.paper import PaperController
 from .views.teacher import TeacherController
@@ -131,6 +132,8 @@ def create_app(
         state["owned"] = journal is None
 
     def shutdown(app: Litestar) -> None:
+        if app.state.get("mail_store") is not None:
+            app.state.mail_store.close()
         if state.get("owned"):
             app.state.journal.close()
             app.state.auth.close()
@@ -145,6 +148,7 @@ def create_app(
             DiaryController,
             MessagesController,
             PaperController,
+            MailController,
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],
