@@ -3,12 +3,13 @@ files and the pages errors become."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Request, Response
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine as Engine
@@ -39,6 +40,11 @@ from .views.paper import PaperController
 from .views.teacher import TeacherController
 
 HERE = Path(__file__).parent
+# Static files are cached by browsers for a day (families on slow connections load the CSS and
+# htmx once); the stylesheet's address carries a hash of its content, so a new version of the
+# journal is picked up at once. htmx has its version in its file name.
+STATIC_MAX_AGE = 86400
+CSS_VERSION = hashlib.sha256((HERE / "static" / "app.css").read_bytes()).hexdigest()[:10]
 log = logging.getLogger("ejournal.web")
 
 
@@ -150,6 +156,7 @@ def create_app(
             PaperController,
             MailController,
             create_static_files_router(
+                cache_control=CacheControlHeader(max_age=STATIC_MAX_AGE),
                 path="/static",
                 directories=[HERE / "static"],
                 opt={"roles": "public"},
@@ -161,7 +168,11 @@ def create_app(
         on_startup=[startup],
         on_shutdown=[shutdown],
         plugins=[HTMXPlugin()],
-        template_config=TemplateConfig(directory=HERE / "templates", engine=Engine),
+        template_config=TemplateConfig(
+            directory=HERE / "templates",
+            engine=Engine,
+            engine_callback=lambda e: e.engine.globals.update(css_version=CSS_VERSION),
+        ),
         exception_handlers={
             NotSignedInError: _not_signed_in,
             MustChangePasswordError: _must_change,
