@@ -24,8 +24,10 @@ from ejournal.queries.mailbox import announcements_for
 
 from ..security import SIGNED_IN, ForbiddenError, User, current_user, reading
 from . import ru
+from .messages import COUNTS_UNREAD, note_unread
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+WEEK_OPT = {"roles": SIGNED_IN, COUNTS_UNREAD: True}
 
 
 def _journal(request: Request) -> Journal:
@@ -111,7 +113,7 @@ class DiaryController(Controller):
             monday = _monday(j.today_date())
         return Redirect(f"/diary/{student}/week/{monday.isoformat()}", status_code=303)
 
-    @get("/diary/{student:str}/week/{monday:str}", opt={"roles": SIGNED_IN}, sync_to_thread=True)
+    @get("/diary/{student:str}/week/{monday:str}", opt=WEEK_OPT, sync_to_thread=True)
     def week(
         self, request: Request, student: FromPath[str], monday: FromPath[str]
     ) -> Response[Any]:
@@ -126,6 +128,7 @@ class DiaryController(Controller):
             children = _open(j, user, student)
             week = diary_week(j.db, student, first.isoformat())
             notices = announcements_for(j.db, user.person, j.today(), limit=3)
+            note_unread(request, j, user.person)
             context = _common(j, user, student, children)
         return Template(
             "diary/week.html",

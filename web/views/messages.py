@@ -51,9 +51,20 @@ def _field(data: dict[str, Any], name: str, limit: int) -> str:
     return str(value)[: limit + 1]
 
 
+COUNTS_UNREAD = "counts_unread"  # a route's opt: its handler sets the count itself
+
+
+def note_unread(request: Request, journal: Journal, person: str) -> None:
+    """Set the nav's unread count from a handler already reading the journal (saves the
+    hook's trip to a worker thread on the diary's busiest pages)."""
+    request.state.unread = unread_count(journal.db, person)
+
+
 async def count_unread(request: Request) -> None:
     """Before every page of a signed-in person: the unread count the nav shows (R-COM-1)."""
     if request.method != "GET" or request.url.path.startswith("/static"):
+        return
+    if request.route_handler.opt.get(COUNTS_UNREAD):
         return
     user = current_user(request)  # the guard has already read it (cached in the scope)
     if user is None:
