@@ -1,5 +1,6 @@
-"""Benchmark of the diary week page (issue #6): server time of ``GET /diary/{student}/week/{monday}``
-for a parent signed in, over random (parent, child, week) samples of a large school.
+"""Benchmark of the diary week page (issue #6): server time of
+``GET /diary/{student}/week/{monday}`` for a parent signed in, over random (parent, child,
+week) samples of a large school.
 
 Run on a COPY of the 10-year demo school (the shared one is read-only; opening it takes the
 feed lock and may write):
@@ -11,7 +12,8 @@ Prints p50 / p95 / max of (a) the server time of the whole request through the a
 from the ASGI call to the last byte sent (routing, the session and role guard, the unread count
 of the nav, the queries, the template; target p95 ≤ 20 ms), also as the test client sees it,
 and the CPU time the process spent per request (client and server: what the machine's load
-does not inflate), and (b) the diary query alone (``ejournal.queries.diary.diary_week``), and the HTML size.
+does not inflate), and (b) the diary query alone (``ejournal.queries.diary.diary_week``),
+and the HTML size.
 """
 
 from __future__ import annotations
