@@ -79,6 +79,22 @@ def test_revoked_and_invalid_marks_never_show_in_the_diary(web: Web) -> None:
     assert "Дроби" in page
 
 
+def test_entries_made_with_compromised_credentials_never_show_in_the_diary(web: Web) -> None:
+    # R-SEC-3: the mark and the comment were made after the reported moment.
+    i = web.sch.ids
+    web.sch.clock.set(f"{MONDAY} 10:00")
+    _teach(web)
+    web.sch.clock.set(f"{MONDAY} 12:00")
+    people.report_compromise(
+        web.sch.j, i.director, person=i.math_teacher, since=f"{MONDAY}T09:30:00.000+07:00"
+    )
+    web.sign_in("parent")
+    page = web.client.get(f"/diary/{i.students_5a[0]}/week/{MONDAY}").text
+    assert "Отлично решал у доски" not in page and "<sub>КР</sub>" not in page
+    assert "Дроби" not in page  # the lesson itself was recorded with those credentials
+    assert "Математика" in page  # the timetable still shows the slot
+
+
 def test_a_week_address_that_is_not_a_monday_goes_to_its_monday(web: Web) -> None:
     i = web.sch.ids
     web.sign_in("parent")

@@ -118,7 +118,7 @@ def _message(
 
 def retry_pause(attempts: int) -> float:
     """Seconds before the next try after ``attempts`` failures: 5 min, 10, 20 … at most 6 h."""
-    return min(FIRST_RETRY * 2 ** max(0, attempts - 1), MAX_RETRY)
+    return float(min(FIRST_RETRY * 2 ** max(0, attempts - 1), MAX_RETRY))
 
 
 def deliver(store: MailStore, config: MailConfig) -> DeliveryResult:
