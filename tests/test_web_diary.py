@@ -328,3 +328,18 @@ def test_every_diary_and_message_route_refuses_another_familys_student(web: Web)
             assert response.status_code == 403, (role, method, url, response.status_code)
             assert "Только для 5А" not in response.text
             assert "Иванов Артём" not in response.text
+
+
+def test_the_board_shows_on_the_home_page_and_in_the_mailbox_of_those_it_is_for(web: Web) -> None:
+    # R-COM-1
+    i = web.sch.ids
+    control.post_announcement(
+        web.sch.j, i.deputy, audience="staff", title="Педсовет", text="В пятницу в 15:00."
+    )
+    web.sign_in("director")
+    assert "Педсовет" in web.client.get("/").text
+    web.sign_in("teacher")
+    assert "Педсовет" in web.client.get("/messages").text
+    web.sign_in("parent")
+    assert "Педсовет" not in web.client.get("/messages").text
+    assert "Педсовет" not in web.client.get("/announcements").text

@@ -27,7 +27,7 @@ from ejournal.queries.mailbox import (
 )
 from ejournal.queries.periods import current_year
 
-from ..security import SIGNED_IN, ForbiddenError, User, current_user, reading
+from ..security import PUBLIC, SIGNED_IN, ForbiddenError, User, current_user, reading
 from . import ru
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -64,8 +64,9 @@ async def count_unread(request: Request) -> None:
     """Before every page of a signed-in person: the unread count the nav shows (R-COM-1)."""
     if request.method != "GET" or request.url.path.startswith("/static"):
         return
-    if request.route_handler.opt.get(COUNTS_UNREAD):
-        return
+    opt = request.route_handler.opt
+    if opt.get(COUNTS_UNREAD) or opt.get("roles") == PUBLIC:
+        return  # public pages have no user (and reading the session here would block the loop)
     user = current_user(request)  # the guard has already read it (cached in the scope)
     if user is None:
         return
@@ -90,10 +91,17 @@ class MessagesController(Controller):
         j, user = _journal(request), _user(request)
         with reading(j):
             found = threads(j.db, user.person)
+            notices = announcements_for(j.db, user.person, j.today(), limit=3)
             tz = _tz(j)
         return Template(
             "diary/mailbox.html",
-            context={"user": user, "threads": found, "ru": ru, "tz": tz},
+            context={
+                "user": user,
+                "threads": found,
+                "announcements": notices,
+                "ru": ru,
+                "tz": tz,
+            },
         )
 
     @get("/messages/new", opt={"roles": SIGNED_IN}, sync_to_thread=True)
