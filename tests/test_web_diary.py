@@ -308,8 +308,15 @@ def test_every_diary_and_message_route_refuses_another_familys_student(web: Web)
     }
     routes = _routes(web)
     assert len(routes) >= 12, routes
+    others = i.students_5a + i.students_5b + i.students_1a + i.students_10a[1:]
     for role in ("parent10", "student10"):
         csrf = web.sign_in(role)
+        for student in others:  # every other student's diary, by its address
+            mine = {**values, "student": student}
+            for method, path in routes:
+                if "{student:str}" in path and method == "GET":
+                    url = re.sub(r"{(\w+):\w+}", lambda m, v=mine: v[m.group(1)], path)
+                    assert web.client.get(url).status_code == 403, (role, url)
         for method, path in routes:
             params = re.findall(r"{(\w+):\w+}", path)
             if not params and path != "/messages/new":
