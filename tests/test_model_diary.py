@@ -13,7 +13,13 @@ from ejournal.model.errors import NotFound, PermissionDenied, RuleViolation
 from ejournal.projection.db import rebuild
 from ejournal.queries.diary_period import diary_period, period_for
 from ejournal.queries.family import class_acknowledgements, diary_children
-from ejournal.queries.mailbox import announcements_for, thread_messages, threads, unread_count
+from ejournal.queries.mailbox import (
+    announcements_for,
+    correspondent_list,
+    thread_messages,
+    threads,
+    unread_count,
+)
 
 if TYPE_CHECKING:
     from school import Sch
@@ -87,6 +93,10 @@ def test_correspondents_are_whom_the_rule_allows(sch: Sch) -> None:
     assert i.parent_10a not in listed and i.english_teacher_2 not in listed
     for person in listed:
         assert correspondence.may_write(sch.j.db, i.parent_5a, person, TODAY), person
+    notes = {c.person.person: c.note for c in correspondent_list(sch.j.db, i.parent_5a, TODAY)}
+    assert notes[i.russian_teacher] == "классный руководитель 5А, Разговоры о важном, Русский язык"
+    assert notes[i.math_teacher] == "Математика"
+    assert notes[i.deputy] == "заместитель директора по УВР"
     teacher = set(correspondence.correspondents(sch.j.db, i.math_teacher, TODAY))
     assert {i.parent_5a, i.parent_10a, i.students_10a[0], i.deputy} <= teacher
 

@@ -216,6 +216,7 @@ def correspondent_list(db: sqlite3.Connection, person: str, on: str) -> tuple[Co
     for who in ids:
         children[who] = list(children_of(db, who, on))
     kids = persons(db, {c for cs in children.values() for c in cs})
+    teaching = _what_they_teach(db, person, on)
     found, staff = [], set()
     for who in ids:
         if who not in names:
@@ -223,7 +224,9 @@ def correspondent_list(db: sqlite3.Connection, person: str, on: str) -> tuple[Co
         roles = access.roles_of(db, who, on)
         if roles & STAFF:
             staff.add(who)
-        notes = [access.ROLES[r] for r in sorted(roles & STAFF) if r in access.ROLES]
+        notes = teaching.get(who) or [
+            access.ROLES[r] for r in sorted(roles & STAFF) if r in access.ROLES
+        ]
         for child in children[who]:
             if child in kids:
                 notes.append(f"родитель: {kids[child].last_name} {kids[child].first_name}")
@@ -232,3 +235,40 @@ def correspondent_list(db: sqlite3.Connection, person: str, on: str) -> tuple[Co
         found.append(Correspondent(names[who], ", ".join(notes)))
     found.sort(key=lambda c: (c.person.person not in staff, alphabetical(c.person)))
     return tuple(found)
+
+
+def _what_they_teach(db: sqlite3.Connection, person: str, on: str) -> dict[str, list[str]]:
+    """For a family member: teacher → «классный руководитель 5А», «Математика»… (what each one
+    is to the family's students), so a parent knows whom to write to."""
+    roles = access.roles_of(db, person, on)
+    students = set(children_of(db, person, on)) if "parent" in roles else set()
+    if "student" in roles:
+        students.add(person)
+    found: dict[str, list[str]] = {}
+    for student in sorted(students):
+        rows = db.execute(
+            "SELECT c.teacher, coalesce(s.name, '') FROM memberships m "
+            "JOIN courses c ON c.grp = m.grp "
+            "LEFT JOIN subjects s ON s.subject = c.subject WHERE m.student = ? AND m.start <= ? "
+            "AND (m.end IS NULL OR m.end >= ?) AND c.start <= ? AND c.end >= ? "
+            "ORDER BY s.name",
+            (student, on, on, on, on),
+        ).fetchall()
+        for teacher, subject in rows:
+            found.setdefault(teacher, [])
+            if subject and subject not in found[teacher]:
+                found[teacher].append(subject)
+        for class_, name in db.execute(
+            "SELECT g.grp, g.name FROM memberships m JOIN groups g ON g.grp = m.grp "
+            "WHERE m.student = ? AND g.kind = 'class' AND m.start <= ? "
+            "AND (m.end IS NULL OR m.end >= ?)",
+            (student, on, on),
+        ).fetchall():
+            row = db.execute(
+                "SELECT teacher FROM class_teachers WHERE class = ? AND start <= ? "
+                "ORDER BY start DESC LIMIT 1",
+                (class_, on),
+            ).fetchone()
+            if row:
+                found.setdefault(row[0], []).insert(0, f"классный руководитель {name}")
+    return found
