@@ -1,7 +1,7 @@
 """``DATA_DIR/mail.sqlite`` (0600, beside auth.sqlite; never archived): parents' subscriptions,
 the outbox of digests with their delivery attempts, and the key that signs unsubscribe links.
 
-Subscriptions are local state, not log entries (docs/adr/0002-mail-is-local.md): an e-mail
+Subscriptions are local state, not log entries (docs/adr/0005-mail-is-local.md): an e-mail
 address is personal data the journal's archive does not need (R-SEC-4), and when a parent
 withdraws consent the address must be destroyed, which an append-only log cannot do.
 """

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-SCHEMA_VERSION = 2  # 2: acknowledgements, message threads (issue #6)
+SCHEMA_VERSION = 3  # 3: acknowledgements, message threads (issue #6)
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
