@@ -304,5 +304,15 @@ def archive(args: tuple[str, ...]) -> None:
     group.main(args=list(args), prog_name="ejournal archive")
 
 
+# Commands of their own modules. They import this module, so under `python -m ejournal.cli`
+# (this file then runs as __main__) they register on the package's module, which __main__ runs.
+if __name__ != "__main__":
+    from .cli_mail import mail  # noqa: E402  (issue #6: e-mail digests)
+
+    main.add_command(mail)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    from ejournal.cli import main as registered_main
+
+    registered_main()

@@ -99,12 +99,14 @@ def serious_accessibility_issues(page: Any) -> list[str]:
 
 
 def page_weight(page: Any, url: str) -> int:
-    """Bytes transferred to load ``url`` in ``page`` (bodies as received; cache as the browser has it)."""
+    """Bytes transferred to load ``url`` in ``page``: bodies as received over the network; a
+    response the browser serves from its own cache counts 0 (Chromium reports a negative body
+    size for those, while ``response.body()`` still gives the cached bytes)."""
     sizes: list[int] = []
 
     def count(response: Any) -> None:
-        body = response.body() if response.ok else b""
-        sizes.append(len(body))
+        transferred = response.request.sizes()["responseBodySize"] if response.ok else 0
+        sizes.append(max(0, transferred))
 
     page.on("response", count)
     try:

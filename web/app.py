@@ -3,12 +3,13 @@ files and the pages errors become."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Request, Response
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine as Engine
@@ -34,20 +35,29 @@ from .views.admin_people import PeopleController
 from .views.admin_schedule import ScheduleController
 from .views.admin_security import SecurityController
 from .views.admin_structure import StructureController
-from .views.backups import BackupsController, ConflictsController
 from .views.archive import ArchiveController
+from .views.backups import BackupsController, ConflictsController
 from .views.classes import ClassController
-from .views.feeds import FeedsController, start_replication, stop_replication
+from .views.diary import DiaryController
 from .views.distance_area import DISTANCE_CONTROLLERS
+from .views.feeds import FeedsController, start_replication, stop_replication
 from .views.home import HomeController
 from .views.lesson import LessonController
 from .views.logins import LoginsController
+from .views.mail import MailController
+from .views.messages import MessagesController, count_unread
+from .views.paper import PaperController
 from .views.teacher import TeacherController
 
 HERE = Path(__file__).parent
 # Administration (issue #4 item 5) and the class teacher's logins (item 4).
 ADMIN_CONTROLLERS = (AdminController, StructureController, ScheduleController, PeopleController,
                      SecurityController, LoginsController)  # fmt: skip
+# Static files are cached by browsers for a day (families on slow connections load the CSS and
+# htmx once); the stylesheet's address carries a hash of its content, so a new version of the
+# journal is picked up at once. htmx has its version in its file name.
+STATIC_MAX_AGE = 86400
+CSS_VERSION = hashlib.sha256((HERE / "static" / "app.css").read_bytes()).hexdigest()[:10]
 log = logging.getLogger("ejournal.web")
 
 
@@ -141,6 +151,8 @@ def create_app(
         state["owned"] = journal is None
 
     def shutdown(app: Litestar) -> None:
+        if app.state.get("mail_store") is not None:
+            app.state.mail_store.close()
         if state.get("owned"):
             app.state.journal.close()
             app.state.auth.close()
@@ -158,7 +170,12 @@ def create_app(
             ConflictsController,
             *DISTANCE_CONTROLLERS,
             ArchiveController,
+            DiaryController,
+            MessagesController,
+            PaperController,
+            MailController,
             create_static_files_router(
+                cache_control=CacheControlHeader(max_age=STATIC_MAX_AGE),
                 path="/static",
                 directories=[HERE / "static"],
                 opt={"roles": "public"},
@@ -168,8 +185,13 @@ def create_app(
         guards=[role_guard],
         on_startup=[startup, start_replication],
         on_shutdown=[stop_replication, shutdown],
+        before_request=count_unread,
         plugins=[HTMXPlugin()],
-        template_config=TemplateConfig(directory=HERE / "templates", engine=Engine),
+        template_config=TemplateConfig(
+            directory=HERE / "templates",
+            engine=Engine,
+            engine_callback=lambda e: e.engine.globals.update(css_version=CSS_VERSION),
+        ),
         exception_handlers={
             NotSignedInError: _not_signed_in,
             MustChangePasswordError: _must_change,

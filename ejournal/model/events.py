@@ -648,3 +648,17 @@ class AchievementConfirmed(Event, frozen=True):
 class AchievementWithdrawn(Event, frozen=True):
     achievement: str
     reason: str = ""
+
+
+# --- diary: families confirm results (R-DIA-4) -----------------------------------------------
+
+
+@event("finals.acknowledged")
+class FinalsAcknowledged(Event, frozen=True):
+    """A parent (or the student) confirms having seen the period or year marks of a student;
+    the class teacher sees the confirmation (R-DIA-4). ``period`` is a period id, or a school
+    year («2026/2027») for the year marks."""
+
+    student: str
+    period: str
+    note: str = ""

@@ -251,13 +251,22 @@ def _announcement(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.Announceme
 @handles(ev.MessageSent)
 def _message(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MessageSent) -> None:
     db.execute(
-        "INSERT OR REPLACE INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (e.message, c.by, e.subject, e.text, e.reply_to, c.at, c.ref, c.invalid),
+        "INSERT OR REPLACE INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (e.message, c.by, e.subject, e.text, e.reply_to, c.at, c.ref, c.invalid, _thread(db, e)),
     )
     db.executemany(
         "INSERT OR IGNORE INTO message_recipients VALUES (?, ?, NULL)",
         [(e.message, p) for p in e.to],
     )
+
+
+def _thread(db: sqlite3.Connection, e: ev.MessageSent) -> str:
+    """A reply belongs to the thread of the message it answers; anything else starts one."""
+    if e.reply_to:
+        row = db.execute("SELECT thread FROM messages WHERE message = ?", (e.reply_to,)).fetchone()
+        if row and row[0]:
+            return str(row[0])
+    return e.message
 
 
 @handles(ev.MessageRead)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: acknowledgements, message threads (issue #6)
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -134,11 +134,20 @@ CREATE TABLE announcements (
 );
 CREATE TABLE messages (
     message TEXT PRIMARY KEY, by TEXT, subject TEXT, text TEXT, reply_to TEXT,
-    at TEXT, ref TEXT, invalid INTEGER DEFAULT 0
+    at TEXT, ref TEXT, invalid INTEGER DEFAULT 0, thread TEXT
 );
+CREATE INDEX messages_by ON messages (by);
 CREATE TABLE message_recipients (
     message TEXT, person TEXT, read_at TEXT, PRIMARY KEY (message, person)
 );
+CREATE INDEX message_recipients_person ON message_recipients (person, read_at);
+
+-- R-DIA-4: families confirm they have seen the period and year marks.
+CREATE TABLE acknowledgements (
+    id INTEGER PRIMARY KEY, student TEXT, period TEXT, note TEXT,
+    at TEXT, by TEXT, ref TEXT, invalid INTEGER DEFAULT 0
+);
+CREATE INDEX acknowledgements_student ON acknowledgements (student, period);
 
 -- distance learning, tests, portfolio (R-DST-1, R-DST-2, R-PRT-1): handlers_distance.py
 CREATE TABLE file_limits (
@@ -232,6 +241,7 @@ INVALIDATABLE = (
     "reviews",
     "attempts",
     "achievements",
+    "acknowledgements",
 )
 
 # Indexes that only pages and reports read, never the handlers in apply.py: a rebuild drops them
@@ -245,6 +255,9 @@ DEFERRED_INDEXES = (
     "marks_lesson",
     "final_marks_course",
     "comments_student",
+    "messages_by",
+    "message_recipients_person",
+    "acknowledgements_student",
 )
 
 

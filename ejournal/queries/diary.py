@@ -58,16 +58,35 @@ def diary_week(db: sqlite3.Connection, student: str, monday: str) -> DiaryWeek:
     first = _date.fromisoformat(monday)
     if first.isoweekday() != 1:
         raise ValueError(f"{monday} is not a Monday")
-    days = tuple(_day(db, student, (first + timedelta(days=i)).isoformat(), i) for i in range(6))
-    return DiaryWeek(person(db, student), first.isoformat(), days)
+    dates = [(first + timedelta(days=i)).isoformat() for i in range(6)]
+    groups = _groups_by_day(db, student, dates)
+    # One query per kind of row for the whole week (the page is the families' busiest).
+    lessons = _lessons(db, student, sorted({g for gs in groups.values() for g in gs}), dates)
+    days = []
+    for i, day in enumerate(dates):
+        mine = groups[day]
+        grade = _grade(db, mine)
+        off = day_off(db, grade, day) if mine else None
+        slots = () if off else slots_on(db, mine, day)
+        todays = tuple(les for les, grp, on in lessons if on == day and grp in mine)
+        days.append(DiaryDay(day, WEEKDAYS_RU[i], off, slots, todays))
+    return DiaryWeek(person(db, student), first.isoformat(), tuple(days))
 
 
-def _day(db: sqlite3.Connection, student: str, day: str, index: int) -> DiaryDay:
-    groups = groups_of(db, student, day)
-    grade = _grade(db, groups)
-    off = day_off(db, grade, day) if groups else None
-    slots = () if off else slots_on(db, groups, day)
-    return DiaryDay(day, WEEKDAYS_RU[index], off, slots, _lessons(db, student, groups, day))
+def _groups_by_day(
+    db: sqlite3.Connection, student: str, dates: list[str]
+) -> dict[str, tuple[str, ...]]:
+    """The student's groups on each day; asked once when no membership starts or ends inside
+    the week (the usual case), else per day."""
+    changes = db.execute(
+        "SELECT 1 FROM memberships WHERE student = ? AND ((start > ? AND start <= ?) "
+        "OR (end >= ? AND end < ?)) LIMIT 1",
+        (student, dates[0], dates[-1], dates[0], dates[-1]),
+    ).fetchone()
+    if changes is None:
+        same = groups_of(db, student, dates[0])
+        return {day: same for day in dates}
+    return {day: groups_of(db, student, day) for day in dates}
 
 
 def _grade(db: sqlite3.Connection, groups: tuple[str, ...]) -> int:
@@ -80,36 +99,41 @@ def _grade(db: sqlite3.Connection, groups: tuple[str, ...]) -> int:
 
 
 def _lessons(
-    db: sqlite3.Connection, student: str, groups: tuple[str, ...], day: str
-) -> tuple[DiaryLesson, ...]:
+    db: sqlite3.Connection, student: str, groups: list[str], dates: list[str]
+) -> list[tuple[DiaryLesson, str, str]]:
+    """(lesson, its course's group, date) of the week's lessons of these groups, in order."""
     if not groups:
-        return ()
+        return []
     rows = db.execute(
-        "SELECT l.lesson, l.number, l.course, coalesce(s.name, ''), l.topic, l.homework "
-        "FROM lessons l "
+        "SELECT l.lesson, l.number, l.course, coalesce(s.name, ''), l.topic, l.homework, c.grp, "
+        "l.date FROM lessons l "
         "JOIN courses c ON c.course = l.course LEFT JOIN subjects s ON s.subject = c.subject "
-        f"WHERE c.grp IN ({','.join('?' * len(groups))}) AND l.date = ? AND l.invalid = 0 "
-        "ORDER BY l.number, l.at, l.lesson",
-        (*groups, day),
+        f"WHERE c.grp IN ({','.join('?' * len(groups))}) AND l.date BETWEEN ? AND ? "
+        "AND l.invalid = 0 ORDER BY l.date, l.number, l.at, l.lesson",
+        (*groups, dates[0], dates[-1]),
     ).fetchall()
     ids = [row[0] for row in rows]
     marks = marks_of_lessons(db, ids, student=student)
     attendance = attendance_of_lessons(db, ids, student=student)
     comments = comments_of_lessons(db, ids, student=student)
-    return tuple(
-        DiaryLesson(
-            lesson,
-            number,
-            course,
-            subject_name,
-            topic or "",
-            homework or "",
-            attendance.get((lesson, student), ""),
-            marks.get((lesson, student), ()),
-            comments.get((lesson, student), ()),
+    return [
+        (
+            DiaryLesson(
+                lesson,
+                number,
+                course,
+                subject_name,
+                topic or "",
+                homework or "",
+                attendance.get((lesson, student), ""),
+                marks.get((lesson, student), ()),
+                comments.get((lesson, student), ()),
+            ),
+            grp,
+            day,
         )
-        for lesson, number, course, subject_name, topic, homework in rows
-    )
+        for lesson, number, course, subject_name, topic, homework, grp, day in rows
+    ]
 
 
 def may_see_diary(db: sqlite3.Connection, viewer: str, student: str, on: str) -> bool:

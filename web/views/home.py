@@ -9,8 +9,9 @@ from litestar import Controller, Request, Response, get
 from litestar.response import Redirect, Template
 
 from ejournal.model.access import ROLES
+from ejournal.queries.mailbox import announcements_for
 
-from ..security import SIGNED_IN, current_user
+from ..security import SIGNED_IN, current_user, reading
 
 
 class HomeController(Controller):
@@ -20,9 +21,15 @@ class HomeController(Controller):
         assert user is not None
         if "teacher" in user.roles and not request.query_params.get("changed"):
             return Redirect("/teacher", status_code=303)
+        if user.roles & {"parent", "student"} and not request.query_params.get("changed"):
+            return Redirect("/diary", status_code=303)  # families start in the diary (R-DIA-2)
+        journal = request.app.state.journal
+        with reading(journal):  # R-COM-1: the board on the home page of those it is for
+            notices = announcements_for(journal.db, user.person, journal.today(), limit=5)
         return Template(
             "home.html",
             context={
+                "announcements": notices,
                 "user": user,
                 "roles": [ROLES[r] for r in sorted(user.roles) if r in ROLES],
                 "changed": bool(request.query_params.get("changed")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date as _date
 
 from ...journal import Journal
-from .. import access, lookup
+from .. import access, correspondence, lookup
 from .. import events as ev
 from ..errors import PermissionDenied, RuleViolation
 
@@ -87,15 +87,34 @@ def send_message(
             raise PermissionDenied(
                 "Отправлять сообщения могут только участники с действующей ролью."
             )
+        if reply_to and not _takes_part(j, actor, reply_to):
+            raise RuleViolation("Ответить можно только на своё сообщение.")
         for person in recipients:
             if not access.roles_of(j.db, person, today):
                 raise RuleViolation("Среди получателей есть человек без действующей роли.")
+            if not correspondence.may_write(j.db, actor, person, today, reply_to):
+                raise PermissionDenied(
+                    "Этому адресату вы написать не можете: родители и обучающиеся пишут "
+                    "учителям своих классов и администрации, учителя — коллегам и семьям своих "
+                    "учеников."
+                )
         message_id = j.ids.new("msg")
         j.record(actor, [ev.MessageSent(message_id, recipients, subject, text, reply_to)])
         return message_id
 
 
+def _takes_part(j: Journal, actor: str, message: str) -> bool:
+    """Whether ``actor`` sent or received ``message``."""
+    row = j.db.execute(
+        "SELECT 1 FROM messages m WHERE m.message = ? AND (m.by = ? OR EXISTS ("
+        "SELECT 1 FROM message_recipients r WHERE r.message = m.message AND r.person = ?))",
+        (message, actor, actor),
+    ).fetchone()
+    return row is not None
+
+
 def read_message(j: Journal, actor: str, *, message: str) -> None:
+    """The recipient has opened a message: recorded once (R-COM-1 unread counts)."""
     with j.command():
         row = j.db.execute(
             "SELECT read_at FROM message_recipients WHERE message = ? AND person = ?",
