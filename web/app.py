@@ -32,6 +32,7 @@ from .views.account import AccountController
 from .views.classes import ClassController
 from .views.home import HomeController
 from .views.lesson import LessonController
+from .views.reports import ReportsController
 from .views.teacher import TeacherController
 
 HERE = Path(__file__).parent
@@ -139,6 +140,7 @@ def create_app(
             TeacherController,
             LessonController,
             ClassController,
+            ReportsController,
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],

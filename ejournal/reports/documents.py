@@ -32,7 +32,7 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-SUB_COLUMNS_PER_PAGE = 32  # mark columns that fit A4 landscape beside № and the name
+SUB_COLUMNS_PER_PAGE = 30  # mark columns that fit A4 landscape beside № and the name
 
 
 def _show(value: Value, column: Column) -> str:
