@@ -3,11 +3,15 @@ CSV for Excel and PDF downloads."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
-from web_fixture import Web
 
 from ejournal.reports.catalog import REPORTS
 from ejournal.reports.table import BOM
+
+if TYPE_CHECKING:
+    from web_fixture import Web
 
 pytest_plugins = ["school", "web_fixture"]
 
