@@ -48,9 +48,13 @@ def main() -> None:
         today = j.today()
         years = [y for (y,) in db.execute("SELECT year FROM years ORDER BY start")]
         current = years[-1]
-        periods = [p for (p,) in db.execute(
-            "SELECT period FROM periods WHERE year = ? AND kind = 'quarter'", (current,))]  # fmt: skip
-        closed = [y for (y,) in db.execute("SELECT year FROM years WHERE closed = 1 ORDER BY start")]
+        rows = db.execute(
+            "SELECT period FROM periods WHERE year = ? AND kind = 'quarter'", (current,)
+        )
+        periods = [p for (p,) in rows]
+        closed = [
+            y for (y,) in db.execute("SELECT year FROM years WHERE closed = 1 ORDER BY start")
+        ]
         marks = db.execute("SELECT count(*) FROM marks").fetchone()[0]
         print(f"school: {len(years)} years, {marks:,} marks; today {today}")
 
@@ -79,8 +83,10 @@ def main() -> None:
             t = time.perf_counter()
             pdf = documents.class_journal_pdf(j, class_id)
             took = time.perf_counter() - t
-            print(f"class journal PDF, {year}, one 5th-grade class: {took:.1f} s, "
-                  f"{len(pdf) / 1e6:.1f} MB")
+            print(
+                f"class journal PDF, {year}, one 5th-grade class: {took:.1f} s, "
+                f"{len(pdf) / 1e6:.1f} MB"
+            )
 
 
 if __name__ == "__main__":

@@ -94,7 +94,13 @@ def test_class_journal_prints_lessons_grid_and_title(j: Journal, built: sf.Built
         "2026-09-01", "2026-09-17", "17")  # fmt: skip
     math = book.courses[1]
     assert [les.date for les in math.lessons] == [
-        "2026-09-01", "2026-09-02", "2026-09-04", "2026-09-07", "2026-09-09", "2026-09-16"]
+        "2026-09-01",
+        "2026-09-02",
+        "2026-09-04",
+        "2026-09-07",
+        "2026-09-09",
+        "2026-09-16",
+    ]
     grid = math.grids[0]
     assert grid.period_name == "1 четверть" and grid.dates[3] == "07.09"
     rows = {name: (cells, mark) for name, cells, mark in grid.rows}
@@ -164,7 +170,11 @@ def test_act_of_destruction_lists_journals_past_five_years(sch: Sch, tmp_path: P
     assert destruction_act(sch.j.db, "2032-05-24").items == ()
     act = destruction_act(sch.j.db, "2032-05-25")
     assert [item.title for item in act.items] == [
-        "Классный журнал 1А", "Классный журнал 5А", "Классный журнал 5Б", "Классный журнал 10А"]
+        "Классный журнал 1А",
+        "Классный журнал 5А",
+        "Классный журнал 5Б",
+        "Классный журнал 10А",
+    ]
     assert act.director is not None and act.director.last_name == "Морозова"
     sch.clock.set("2032-06-01 10:00")
     path = tmp_path / "destruction.pdf"

@@ -111,7 +111,8 @@ def class_journal(db: sqlite3.Connection, class_id: str, register_number: str = 
             )
         )  # fmt: skip
     teacher_row = db.execute(
-        "SELECT teacher FROM class_teachers WHERE class = ? ORDER BY start DESC, rowid DESC LIMIT 1",
+        "SELECT teacher FROM class_teachers WHERE class = ? "
+        "ORDER BY start DESC, rowid DESC LIMIT 1",
         (class_id,),
     ).fetchone()
     return ClassJournal(

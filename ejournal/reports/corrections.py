@@ -78,7 +78,8 @@ def _mark_changes(
 ) -> list[tuple[str, str, str, str, str, str, str, str, bool]]:
     rows = db.execute(
         "SELECT mc.id, mc.mark, mc.change, mc.value, mc.reason, mc.at, mc.by, mc.invalid, "
-        "m.course, m.student, m.value, m.invalid FROM mark_changes mc JOIN marks m ON m.mark = mc.mark "
+        "m.course, m.student, m.value, m.invalid FROM mark_changes mc "
+        "JOIN marks m ON m.mark = mc.mark "
         f"WHERE m.course IN ({_in(part)}) ORDER BY mc.mark, mc.id",
         (*part,),
     ).fetchall()

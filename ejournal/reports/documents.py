@@ -192,6 +192,8 @@ def year_documents(j: Journal, year: str) -> list[tuple[str, bytes]]:
     files: list[tuple[str, bytes]] = []
     for class_id, name in classes_of_year(j.db, year):
         files.append((f"summary/{name}.pdf", summary_pdf(j, class_id)))
-        files.append((f"summary/{name}.csv", csv_bytes(summary_table(summary_sheet(j.db, class_id)))))
+        files.append(
+            (f"summary/{name}.csv", csv_bytes(summary_table(summary_sheet(j.db, class_id))))
+        )
         files.append((f"journals/{name}.pdf", class_journal_pdf(j, class_id)))
     return files

@@ -34,12 +34,16 @@ def filter_options(db: sqlite3.Connection, year: str, class_id: str = "") -> Fil
         (year,),
     ):
         p = Period(*row)
-        grades = [g for (g,) in db.execute(
-            "SELECT grade FROM period_grades WHERE period = ? ORDER BY grade", (p.period,))]  # fmt: skip
+        rows = db.execute(
+            "SELECT grade FROM period_grades WHERE period = ? ORDER BY grade", (p.period,)
+        )
+        grades = [g for (g,) in rows]
         span = f"{grades[0]}–{grades[-1]} кл." if grades else ""
         periods.append(Choice(p.period, f"{p.name} ({span})" if span else p.name))
     classes = sorted(
-        db.execute("SELECT grp, name, grade FROM groups WHERE kind = 'class' AND year = ?", (year,)),
+        db.execute(
+            "SELECT grp, name, grade FROM groups WHERE kind = 'class' AND year = ?", (year,)
+        ),
         key=lambda r: (r[2], russian_key(r[1])),
     )
     courses: list[Choice] = []

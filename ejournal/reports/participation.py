@@ -74,7 +74,8 @@ def participation(db: sqlite3.Connection, scope: Scope, sign_ins: SignIns | None
                 None if counted is None else sum(1 for s in with_access if counted.get(s)),
                 len(parents),
                 None if counted is None else sum(1 for p in parents if counted.get(p)),
-                None if counted is None
+                None
+                if counted is None
                 else share(sum(1 for p in parents if counted.get(p)), len(parents)),
                 len(parents & wrote),
                 sum(received.get(p, (0, 0))[1] for p in parents),

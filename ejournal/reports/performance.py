@@ -112,8 +112,10 @@ def performance(
     """Performance per class, or per student of the scope's class (see the module docstring)."""
     found = results(db, scope, today, preliminary=preliminary)
     title = "Успеваемость" + (" (предварительный отчёт)" if preliminary else "")
-    notes = ["Качество знаний — доля учеников, у которых только «4» и «5»; успеваемость — "
-             "доля учеников без «2», «н/а» и «незач», со всеми выставленными отметками."]  # fmt: skip
+    notes = [
+        "Качество знаний — доля учеников, у которых только «4» и «5»; успеваемость — "
+        "доля учеников без «2», «н/а» и «незач», со всеми выставленными отметками."
+    ]
     if preliminary:
         notes.append("Предварительный: где отметка за период ещё не выставлена, взят прогноз "
                      "по средневзвешенному баллу текущих отметок.")  # fmt: skip
@@ -154,9 +156,11 @@ def _classes(db: sqlite3.Connection, scope: Scope, on: str) -> dict[str, str]:
         "WHERE g.kind = 'class' AND g.year = ? AND m.start <= ? AND (m.end IS NULL OR m.end >= ?)",
         (scope.year, on, on),
     ):
-        if (not scope.class_ or grp == scope.class_) and (
-            scope.grades is None or grade in scope.grades
-        ) and grade > 1:
+        if (
+            (not scope.class_ or grp == scope.class_)
+            and (scope.grades is None or grade in scope.grades)
+            and grade > 1
+        ):
             found[student] = grp
     return found
 

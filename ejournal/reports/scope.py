@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..model.errors import NotFound, RuleViolation
@@ -83,7 +83,10 @@ def resolve(db: sqlite3.Connection, f: ReportFilter, today: str) -> Scope:
     if term is not None:
         start, end = term.start, term.end
         grades = frozenset(
-            g for (g,) in db.execute("SELECT grade FROM period_grades WHERE period = ?", (term.period,))
+            g
+            for (g,) in db.execute(
+                "SELECT grade FROM period_grades WHERE period = ?", (term.period,)
+            )
         )
     else:
         bounds = db.execute("SELECT start, end FROM years WHERE year = ?", (year,)).fetchone()
@@ -97,7 +100,9 @@ def resolve(db: sqlite3.Connection, f: ReportFilter, today: str) -> Scope:
     if f.class_:
         words.append(class_name(db, f.class_))
     if f.teacher:
-        words.append(persons(db, [f.teacher]).get(f.teacher, Person(f.teacher, "", "", "")).short_name)
+        words.append(
+            persons(db, [f.teacher]).get(f.teacher, Person(f.teacher, "", "", "")).short_name
+        )
     return Scope(year, start, end, term, grades, f.class_, f.course, f.teacher, ", ".join(words))
 
 
@@ -145,7 +150,9 @@ def class_name(db: sqlite3.Connection, class_id: str) -> str:
     Raises:
         NotFound: no such class.
     """
-    row = db.execute("SELECT name FROM groups WHERE grp = ? AND kind = 'class'", (class_id,)).fetchone()
+    row = db.execute(
+        "SELECT name FROM groups WHERE grp = ? AND kind = 'class'", (class_id,)
+    ).fetchone()
     if row is None:
         raise NotFound("Такой класс не найден.")
     return str(row[0])
@@ -191,9 +198,13 @@ def courses(db: sqlite3.Connection, scope: Scope, *, graded: bool = False) -> li
                 teachers.get(teacher, Person(teacher, "", "", "")), start, end,
             )
         )  # fmt: skip
-    found.sort(key=lambda c: (c.grade, russian_key(c.class_names), russian_key(c.subject_name),
-                              c.group not in c.classes, russian_key(c.group_name), c.course))  # fmt: skip
+    found.sort(key=_order)
     return found
+
+
+def _order(c: ScopeCourse) -> tuple[object, ...]:
+    return (c.grade, russian_key(c.class_names), russian_key(c.subject_name),
+            c.group not in c.classes, russian_key(c.group_name), c.course)  # fmt: skip
 
 
 def _classes_of(db: sqlite3.Connection, groups: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
@@ -253,7 +264,7 @@ def utc_bounds(db: sqlite3.Connection, start: str, end: str) -> tuple[str, str]:
 
 
 def _utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def school_zone(db: sqlite3.Connection) -> timezone | ZoneInfo:
@@ -264,7 +275,7 @@ def school_zone(db: sqlite3.Connection) -> timezone | ZoneInfo:
             return ZoneInfo(row[0])
         except (ZoneInfoNotFoundError, ValueError):
             pass
-    return timezone.utc
+    return UTC
 
 
 def school_name(db: sqlite3.Connection) -> str:

@@ -123,7 +123,7 @@ def csv_bytes(table: Table) -> bytes:
 
 def _csv_row(columns: Sequence[Column], row: Sequence[Value]) -> list[str]:
     cells = []
-    for column, value in zip(columns, row, strict=True):
+    for _, value in zip(columns, row, strict=True):
         if value is None:
             cells.append("")
         elif isinstance(value, float):
