@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: covering indexes for the reports (issue #5)
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -78,6 +78,7 @@ CREATE TABLE lessons (
     at TEXT, by TEXT, updated_at TEXT, ref TEXT, invalid INTEGER DEFAULT 0
 );
 CREATE INDEX lessons_course ON lessons (course, date);
+CREATE INDEX lessons_dates ON lessons (course, date, invalid, lesson);
 CREATE TABLE lesson_originals (
     lesson TEXT PRIMARY KEY, topic TEXT, homework TEXT, work_kinds TEXT, plan_topic INTEGER, at TEXT
 );
@@ -106,6 +107,7 @@ CREATE TABLE marks (
 );
 CREATE INDEX marks_course ON marks (course, student);
 CREATE INDEX marks_lesson ON marks (lesson);
+CREATE INDEX marks_counting ON marks (lesson, current, student);
 CREATE TABLE mark_changes (
     id INTEGER PRIMARY KEY, mark TEXT, change TEXT, value TEXT, reason TEXT,
     at TEXT, by TEXT, ref TEXT, invalid INTEGER DEFAULT 0
@@ -167,6 +169,10 @@ DEFERRED_INDEXES = (
     "marks_lesson",
     "final_marks_course",
     "comments_student",
+    # reports (ejournal/reports): mark density and attendance over a whole school, read from
+    # the indexes alone
+    "marks_counting",
+    "lessons_dates",
 )
 
 

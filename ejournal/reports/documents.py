@@ -39,8 +39,24 @@ def _show(value: Value, column: Column) -> str:
     return text(value, column)
 
 
+CELL = 6  # characters of a lesson's column in the printed grid (class_journal.html)
+
+
+def strip(cells: Sequence[str]) -> str:
+    """Grid cells as one line of fixed-width columns; a cell too long loses its spaces and
+    slashes («Н 5/4/3» → «Н543»)."""
+    fitted = []
+    for cell in cells:
+        if len(cell) > CELL:
+            cell = cell.replace(" ", "").replace("/", "")[:CELL]
+        fitted.append(cell.center(CELL))
+    return "".join(fitted).rstrip()  # the column rules are drawn to the end anyway
+
+
 def _render(template: str, **context: Any) -> str:
-    return _ENV.get_template(template).render(show=_show, ru=ru_date, shown=shown, **context)
+    return _ENV.get_template(template).render(
+        show=_show, ru=ru_date, shown=shown, strip=strip, **context
+    )
 
 
 def _director(db: sqlite3.Connection, on: str) -> Person | None:

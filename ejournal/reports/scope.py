@@ -228,17 +228,22 @@ def group_members(
     group's classes (as :mod:`ejournal.queries.members` rules).
     """
     wanted = set(groups)
-    spans: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for grp, student, first, last in db.execute(
-        "SELECT grp, student, start, coalesce(end, '9999-12-31') FROM memberships "
-        "WHERE start <= ? AND (end IS NULL OR end >= ?)",
-        (end, start),
-    ):
-        spans.setdefault((grp, student), []).append((max(first, start), min(last, end)))
-    kinds = dict(db.execute("SELECT grp, kind FROM groups"))
     parts: dict[str, list[str]] = {}
     for grp, class_id in db.execute("SELECT grp, class FROM group_classes"):
-        parts.setdefault(grp, []).append(class_id)
+        if grp in wanted:
+            parts.setdefault(grp, []).append(class_id)
+    kinds = dict(db.execute("SELECT grp, kind FROM groups"))
+    needed = sorted(wanted | {c for classes in parts.values() for c in classes})
+    spans: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for i in range(0, len(needed), 500):
+        part = needed[i : i + 500]
+        for grp, student, first, last in db.execute(
+            "SELECT grp, student, start, coalesce(end, '9999-12-31') FROM memberships "
+            f"WHERE grp IN ({','.join('?' * len(part))}) AND start <= ? "
+            "AND (end IS NULL OR end >= ?)",
+            (*part, end, start),
+        ):
+            spans.setdefault((grp, student), []).append((max(first, start), min(last, end)))
     found: dict[str, set[str]] = {g: set() for g in wanted}
     for (grp, student), own in spans.items():
         if grp not in wanted:
