@@ -326,5 +326,10 @@ def backup(data_dir: Path, medium: Path, label: str) -> None:
     click.echo(f"OK: {result.verify.entries:,} entries on the medium verified")
 
 
+from .cli_reports import documents  # noqa: E402  (registered last: it imports from here)
+
+main.add_command(documents)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

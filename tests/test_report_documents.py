@@ -255,3 +255,20 @@ def test_participation_counts_parents_sign_ins_and_messages(sch: Sch, tmp_path: 
         assert any("не учтены" in note for note in blind.notes)
     finally:
         auth.close()
+
+
+def test_documents_command_writes_a_closed_years_files(built: sf.Built, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ejournal.cli import main
+
+    school = sf.copy(built, tmp_path / "school")
+    out = tmp_path / "out"
+    refused = CliRunner().invoke(main, ["documents", str(school.path), sf.YEAR, str(out)])
+    assert refused.exit_code == 2 and "not closed" in refused.output
+    with sf.open_journal(school.path, at="2027-06-30 12:00") as journal:
+        structure.close_year(journal, school.ids.admin, year=sf.YEAR)
+    done = CliRunner().invoke(main, ["documents", str(school.path), sf.YEAR, str(out)])
+    assert done.exit_code == 0, done.output
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.*")) == [
+        "journals/5А.pdf", "summary/5А.csv", "summary/5А.pdf"]  # fmt: skip
