@@ -272,3 +272,23 @@ def test_documents_command_writes_a_closed_years_files(built: sf.Built, tmp_path
     assert done.exit_code == 0, done.output
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.*")) == [
         "journals/5А.pdf", "summary/5А.csv", "summary/5А.pdf"]  # fmt: skip
+
+
+def test_the_school_sets_its_minimum_of_marks(sch: Sch) -> None:
+    # R-CTL-1: the mark density report checks against the school's minimum (default 3).
+    from ejournal.model.commands.reports import configure_reports
+    from ejournal.model.errors import PermissionDenied
+    from ejournal.reports.density import mark_density, school_minimum
+
+    i = sch.ids
+    assert school_minimum(sch.j.db) == 3
+    with sch.refused(PermissionDenied):
+        configure_reports(sch.j, i.math_teacher, min_marks=5)
+    with sch.refused(RuleViolation):
+        configure_reports(sch.j, i.deputy, min_marks=0)
+    configure_reports(sch.j, i.deputy, min_marks=5)
+    assert school_minimum(sch.j.db) == 5
+    table = mark_density(sch.j.db, resolve(sch.j.db, ReportFilter(), sch.j.today()))
+    assert "Минимум отметок за период: 5." in table.notes
+    row = next(r for r in table.rows if r[0] == "5А" and r[1] == "Математика")
+    assert row[table.index("below_min")] == 4  # no marks yet: all four below five

@@ -426,3 +426,14 @@ class MessageSent(Event, frozen=True):
 @event("message.read")
 class MessageRead(Event, frozen=True):
     message: str
+
+
+# --- reports (R-CTL-1) -----------------------------------------------------------------------
+
+
+@event("reports.configured")
+class ReportsConfigured(Event, frozen=True):
+    """The school's settings of the control reports: the fewest current marks a student should
+    have in a course in a period (mark density, 001 App.1 4.3); see rules.DEFAULT_MIN_MARKS."""
+
+    min_marks: int

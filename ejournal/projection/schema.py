@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-SCHEMA_VERSION = 2  # 2: covering indexes for the reports (issue #5)
+SCHEMA_VERSION = 2  # 2: reports (issue #5): report_settings, covering indexes
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -141,6 +141,8 @@ CREATE TABLE messages (
 CREATE TABLE message_recipients (
     message TEXT, person TEXT, read_at TEXT, PRIMARY KEY (message, person)
 );
+
+CREATE TABLE report_settings (id INTEGER PRIMARY KEY CHECK (id = 1), min_marks INTEGER);
 
 CREATE TABLE unknown_entries (ref TEXT PRIMARY KEY, type TEXT, at TEXT);
 """

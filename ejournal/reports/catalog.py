@@ -17,7 +17,7 @@ class Options:
     """What some reports take besides the scope."""
 
     today: str
-    minimum: int = density.DEFAULT_MIN_MARKS
+    minimum: int | None = None  # mark density: the school's minimum unless the page asks
     sign_ins: SignIns | None = None
 
 

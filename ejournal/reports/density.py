@@ -53,14 +53,23 @@ def _chunks(items: Sequence[str], size: int = 500) -> list[Sequence[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def mark_density(db: sqlite3.Connection, scope: Scope, minimum: int = DEFAULT_MIN_MARKS) -> Table:
+def school_minimum(db: sqlite3.Connection) -> int:
+    """The school's minimum of marks (``reports.configured``), else rules.DEFAULT_MIN_MARKS."""
+    row = db.execute("SELECT min_marks FROM report_settings WHERE id = 1").fetchone()
+    return int(row[0]) if row and row[0] else DEFAULT_MIN_MARKS
+
+
+def mark_density(db: sqlite3.Connection, scope: Scope, minimum: int | None = None) -> Table:
     """The mark density report of a scope (see the module docstring).
 
     Args:
         db: the projection.
         scope: the period or dates, and the class, course or teacher asked for.
-        minimum: the fewest marks a student should have (rules.DEFAULT_MIN_MARKS).
+        minimum: the fewest marks a student should have; by default the school's
+            (:func:`school_minimum`).
     """
+    if minimum is None:
+        minimum = school_minimum(db)
     found = courses(db, scope, graded=True)
     counts = lesson_counts(db, [c.course for c in found], scope.start, scope.end)
     members = group_members(db, {c.group for c in found}, scope.start, scope.end)

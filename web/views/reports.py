@@ -21,6 +21,7 @@ from ejournal.model.access import MATRIX
 from ejournal.model.errors import NotFound, RuleViolation
 from ejournal.reports import documents
 from ejournal.reports.catalog import REPORTS, Options
+from ejournal.reports.density import school_minimum
 from ejournal.reports.destruction import destruction_act
 from ejournal.reports.options import filter_options
 from ejournal.reports.performance import preliminary_due
@@ -56,10 +57,10 @@ def _filter(request: Request) -> ReportFilter:
                         p["teacher"])  # fmt: skip
 
 
-def _minimum(request: Request) -> int:
+def _minimum(request: Request) -> int | None:
     text_value = _param(request, "minimum", 3)
     if not text_value:
-        return Options("").minimum
+        return None  # the school's (reports.configured)
     if not text_value.isdigit() or not 1 <= int(text_value) <= 50:
         raise RuleViolation("Минимум отметок — целое число от 1 до 50.")
     return int(text_value)
@@ -96,7 +97,8 @@ def _report(request: Request, name: str) -> tuple[Table, dict[str, Any]]:
     due = preliminary_due(scope.period.end) if scope.period else ""
     context = {"report": report, "table": table, "scope": scope, "options": options,
                "due": ru_date(due), "show": text, "query": _query(request, "minimum"),
-               "minimum": _param(request, "minimum", 3)}  # fmt: skip
+               "minimum": _param(request, "minimum", 3),
+               "school_minimum": school_minimum(j.db)}  # fmt: skip
     return table, context
 
 
