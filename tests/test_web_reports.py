@@ -4,6 +4,7 @@ CSV for Excel and PDF downloads."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import pytest
 
@@ -98,3 +99,22 @@ def test_report_pdf_download(web: Web) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
+
+
+def test_secretary_prints_the_sheet_and_the_class_journal(web: Web) -> None:
+    # R-ARC-1, R-ARC-2: the secretary prints, registers and archives them.
+    web.sign_in("secretary")
+    c5a = web.sch.ids.c5a
+    for url, name in [
+        (f"/reports/summary/pdf?class={c5a}", "Сводная ведомость 5А.pdf"),
+        (f"/reports/journal/pdf?class={c5a}&register=17", "Классный журнал 5А.pdf"),
+        ("/reports/destruction/pdf", "Акт об уничтожении журналов.pdf"),
+    ]:
+        response = web.client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["content-type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF-")
+        assert quote(name) in response.headers["content-disposition"]
+    assert web.client.get("/reports/summary/pdf?class=нет-такого").status_code == 404
+    web.sign_in("teacher")
+    assert web.client.get(f"/reports/journal/pdf?class={c5a}").status_code == 403

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -111,6 +112,20 @@ def destruction_html(act: DestructionAct, generated: datetime,
 # --- PDF/A -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Printable:
+    """A document ready to print: its HTML and metadata, read from the journal. Rendering
+    (:meth:`pdf`) takes seconds and needs nothing from the journal: a web page builds the
+    printable while holding the journal, and renders after letting it go."""
+
+    html: str
+    meta: DocumentMeta
+
+    def pdf(self) -> bytes:
+        """The PDF/A bytes (:func:`ejournal.pdf.render_pdf`)."""
+        return render_pdf(self.html, self.meta)
+
+
 def _meta(j: Journal, title: str, keywords: Sequence[str], subject: str = "") -> DocumentMeta:
     return DocumentMeta(
         title=title,
@@ -122,14 +137,14 @@ def _meta(j: Journal, title: str, keywords: Sequence[str], subject: str = "") ->
     )
 
 
-def report_pdf(j: Journal, table: Table) -> bytes:
-    """A report as PDF/A (signs a checkpoint first, so the PDF names the log state)."""
+def report_document(j: Journal, table: Table) -> Printable:
+    """A report to print (signs a checkpoint first, so the PDF names the log state)."""
     meta = _meta(j, f"{table.title}, {table.subtitle}", [table.title, table.subtitle])
-    return render_pdf(report_html(j.db, table, meta.generated, meta.checkpoints), meta)
+    return Printable(report_html(j.db, table, meta.generated, meta.checkpoints), meta)
 
 
-def summary_pdf(j: Journal, class_id: str) -> bytes:
-    """The summary sheet of a class as PDF/A (R-ARC-1).
+def summary_document(j: Journal, class_id: str) -> Printable:
+    """The summary sheet of a class to print (R-ARC-1).
 
     Raises:
         NotFound: no such class.
@@ -139,7 +154,41 @@ def summary_pdf(j: Journal, class_id: str) -> bytes:
                  [sheet.class_name, sheet.year, "сводная ведомость"],
                  f"Сводная ведомость учёта успеваемости {sheet.class_name} класса "
                  f"за {sheet.year} учебный год")  # fmt: skip
-    return render_pdf(summary_html(j.db, sheet, meta.generated, meta.checkpoints), meta)
+    return Printable(summary_html(j.db, sheet, meta.generated, meta.checkpoints), meta)
+
+
+def class_journal_document(j: Journal, class_id: str, register_number: str = "") -> Printable:
+    """The class journal of a year to print (R-ARC-2).
+
+    Raises:
+        NotFound: no such class.
+    """
+    book = class_journal(j.db, class_id, register_number)
+    meta = _meta(j, f"Классный журнал {book.class_name}, {book.year}",
+                 [book.class_name, book.year, "классный журнал"])  # fmt: skip
+    return Printable(class_journal_html(j.db, book, meta.generated, meta.checkpoints), meta)
+
+
+def destruction_document(j: Journal, on: str) -> Printable:
+    """The act of destruction of printed journals past their 5-year term, to print."""
+    act = destruction_act(j.db, on)
+    meta = _meta(j, f"Акт об уничтожении печатных классных журналов от {ru_date(on)}",
+                 ["акт об уничтожении", "классные журналы"])  # fmt: skip
+    return Printable(destruction_html(act, meta.generated, meta.checkpoints), meta)
+
+
+def report_pdf(j: Journal, table: Table) -> bytes:
+    """A report as PDF/A."""
+    return report_document(j, table).pdf()
+
+
+def summary_pdf(j: Journal, class_id: str) -> bytes:
+    """The summary sheet of a class as PDF/A (R-ARC-1).
+
+    Raises:
+        NotFound: no such class.
+    """
+    return summary_document(j, class_id).pdf()
 
 
 def class_journal_pdf(j: Journal, class_id: str, register_number: str = "") -> bytes:
@@ -148,18 +197,12 @@ def class_journal_pdf(j: Journal, class_id: str, register_number: str = "") -> b
     Raises:
         NotFound: no such class.
     """
-    book = class_journal(j.db, class_id, register_number)
-    meta = _meta(j, f"Классный журнал {book.class_name}, {book.year}",
-                 [book.class_name, book.year, "классный журнал"])  # fmt: skip
-    return render_pdf(class_journal_html(j.db, book, meta.generated, meta.checkpoints), meta)
+    return class_journal_document(j, class_id, register_number).pdf()
 
 
 def destruction_pdf(j: Journal, on: str) -> bytes:
-    """The act of destruction of printed journals past their 5-year term, as PDF/A."""
-    act = destruction_act(j.db, on)
-    meta = _meta(j, f"Акт об уничтожении печатных классных журналов от {ru_date(on)}",
-                 ["акт об уничтожении", "классные журналы"])  # fmt: skip
-    return render_pdf(destruction_html(act, meta.generated, meta.checkpoints), meta)
+    """The act of destruction as PDF/A."""
+    return destruction_document(j, on).pdf()
 
 
 # --- the archive package of a year -----------------------------------------------------------

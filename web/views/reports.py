@@ -142,8 +142,9 @@ class ReportsController(Controller):
         j = _journal(request)
         with reading(j):
             table, _ = _report(request, name)
-            content = documents.report_pdf(j, table)
-        return _download(content, "application/pdf", f"{name}.pdf")
+            printable = documents.report_document(j, table)
+        # Rendering takes seconds: outside the journal's lock, so others' pages go on.
+        return _download(printable.pdf(), "application/pdf", f"{name}.pdf")
 
     @get("/summary", opt={"roles": SUMMARY_READERS}, sync_to_thread=True)
     def summary(self, request: Request) -> Template:
@@ -173,16 +174,21 @@ class ReportsController(Controller):
         j = _journal(request)
         with reading(j):
             sheet = summary_sheet(j.db, _param(request, "class"))
-            content = documents.summary_pdf(j, sheet.class_)
-        return _download(content, "application/pdf", f"Сводная ведомость {sheet.class_name}.pdf")
+            printable = documents.summary_document(j, sheet.class_)
+        return _download(
+            printable.pdf(), "application/pdf", f"Сводная ведомость {sheet.class_name}.pdf"
+        )
 
     @get("/journal/pdf", opt={"roles": SUMMARY_READERS}, sync_to_thread=True)
     def journal_pdf(self, request: Request) -> Response[bytes]:
         j = _journal(request)
         with reading(j):
             sheet = summary_sheet(j.db, _param(request, "class"))
-            content = documents.class_journal_pdf(j, sheet.class_, _param(request, "register", 30))
-        return _download(content, "application/pdf", f"Классный журнал {sheet.class_name}.pdf")
+            register = _param(request, "register", 30)
+            printable = documents.class_journal_document(j, sheet.class_, register)
+        return _download(
+            printable.pdf(), "application/pdf", f"Классный журнал {sheet.class_name}.pdf"
+        )
 
     @get("/destruction", opt={"roles": SUMMARY_READERS}, sync_to_thread=True)
     def destruction(self, request: Request) -> Template:
@@ -196,5 +202,5 @@ class ReportsController(Controller):
     def destruction_pdf(self, request: Request) -> Response[bytes]:
         j = _journal(request)
         with reading(j):
-            content = documents.destruction_pdf(j, j.today())
-        return _download(content, "application/pdf", "Акт об уничтожении журналов.pdf")
+            printable = documents.destruction_document(j, j.today())
+        return _download(printable.pdf(), "application/pdf", "Акт об уничтожении журналов.pdf")
