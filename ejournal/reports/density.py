@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from ..model.rules import DEFAULT_MIN_MARKS
 from .scope import Scope, ScopeCourse, courses, group_members
-from .table import Column, Table, share
+from .table import Column, Table, Value, share
 
 COLUMNS = (
     Column("class", "Класс"),
@@ -109,7 +109,7 @@ def _figures(
     ]
 
 
-def _row(c: ScopeCourse, figures: list[int]) -> tuple[object, ...]:
+def _row(c: ScopeCourse, figures: list[int]) -> tuple[Value, ...]:
     students, none, one, below, marks = figures
     group = "" if c.group in c.classes else c.group_name
     return (c.class_names, c.subject_name, group, c.teacher.short_name, students, none,

@@ -48,15 +48,15 @@ def filter_options(db: sqlite3.Connection, year: str, class_id: str = "") -> Fil
     )
     courses: list[Choice] = []
     if class_id:
-        rows = db.execute(
+        found = db.execute(
             "SELECT c.course, coalesce(s.name, ''), coalesce(g.name, ''), c.grp FROM courses c "
             "LEFT JOIN subjects s ON s.subject = c.subject LEFT JOIN groups g ON g.grp = c.grp "
             "WHERE c.year = ? AND c.grp IN (SELECT grp FROM group_classes WHERE class = ?)",
             (year, class_id),
         ).fetchall()
-        rows.sort(key=lambda r: (russian_key(r[1]), r[3] != class_id, russian_key(r[2])))
+        found.sort(key=lambda r: (russian_key(r[1]), r[3] != class_id, russian_key(r[2])))
         courses = [Choice(c, name if grp == class_id else f"{name} ({group})")
-                   for c, name, group, grp in rows]  # fmt: skip
+                   for c, name, group, grp in found]  # fmt: skip
     ids = [t for (t,) in db.execute("SELECT DISTINCT teacher FROM courses WHERE year = ?", (year,))]
     people = persons(db, ids)
     teachers = [people[t] for t in ids if t in people]

@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from ..queries.averages import course_averages
 from ..queries.people import alphabetical, persons, russian_key
 from .scope import Scope, ScopeCourse, courses, group_members
-from .table import Column, Table, share
+from .table import Column, Table, Value, share
 
 CATEGORIES = ("excellent", "good", "one_three", "threes", "failing", "missing")
 FAILING = frozenset({"2", "1", "н/а", "незач"})
@@ -124,11 +124,11 @@ def performance(
         found.sort(key=lambda r: alphabetical(people[r.student]))
         columns = (Column("student", "Ученик"), Column("marks", "Отметки"),
                    Column("category", "Итог"))  # fmt: skip
-        rows = tuple(
+        students: tuple[tuple[Value, ...], ...] = tuple(
             (people[r.student].full_name, " ".join(m or "—" for m in r.marks), _RU[r.category])
             for r in found
         )
-        return Table(title, scope.words, columns, rows, None, tuple(notes), preliminary)
+        return Table(title, scope.words, columns, students, None, tuple(notes), preliminary)
     names = {g: (n, grade) for g, n, grade in db.execute(
         "SELECT grp, name, grade FROM groups WHERE kind = 'class'")}  # fmt: skip
     by_class: dict[str, list[StudentResult]] = {}
@@ -140,7 +140,7 @@ def performance(
                  preliminary)  # fmt: skip
 
 
-def _row(name: str, group: list[StudentResult]) -> tuple[object, ...]:
+def _row(name: str, group: list[StudentResult]) -> tuple[Value, ...]:
     n = {k: sum(1 for r in group if r.category == k) for k in CATEGORIES}
     total = len(group)
     succeeded = total - n["failing"] - n["missing"]

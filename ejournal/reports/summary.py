@@ -18,7 +18,7 @@ from ..queries.members import members
 from ..queries.people import Person, person, russian_key
 from ..queries.periods import Period, periods_of_year
 from .scope import ru_date, school_name
-from .table import Column, Table
+from .table import Column, Table, Value
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +197,7 @@ def summary_table(sheet: SummarySheet) -> Table:
     for s in sheet.subjects:
         columns += [Column(f"{s.subject}:{h}", f"{s.name}: {h}") for h in heads]
     columns.append(Column("note", "Примечание"))
-    rows = tuple(
+    rows: tuple[tuple[Value, ...], ...] = tuple(
         (r.number, r.student.full_name,
          *(v for cell in r.cells for v in sheet.values(cell)), r.note)
         for r in sheet.rows
