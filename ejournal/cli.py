@@ -326,7 +326,10 @@ def backup(data_dir: Path, medium: Path, label: str) -> None:
     click.echo(f"OK: {result.verify.entries:,} entries on the medium verified")
 
 
-from .cli_reports import documents  # noqa: E402  (registered last: it imports from here)
+# Commands of other modules, registered last: they import from here. Run as `python -m
+# ejournal.cli`, this module is __main__: name it ejournal.cli too, or they would load it twice.
+sys.modules.setdefault("ejournal.cli", sys.modules[__name__])
+from .cli_reports import documents  # noqa: E402
 
 main.add_command(documents)
 
