@@ -6,6 +6,7 @@ totals), rendered three ways from that one table: the web page, CSV (:func:`.tab
 and PDF/A (:func:`.documents.report_pdf`). The modules:
 
 - :mod:`.scope` — the filter (year, period or dates, class, course, teacher) and what it covers;
+  :mod:`.options` — the choices the filter offers;
 - :mod:`.density` — mark density; :mod:`.filling` — topics, homework, program completion;
   :mod:`.teachers` — timeliness and teachers' activity; :mod:`.participation` — parents and
   students; :mod:`.attendance`; :mod:`.performance` — period results and the preliminary
