@@ -312,6 +312,14 @@ if __name__ != "__main__":
     main.add_command(mail)
 
 
+# Commands of other modules, registered last: they import from here. Run as `python -m
+# ejournal.cli`, this module is __main__: name it ejournal.cli too, or they would load it twice.
+sys.modules.setdefault("ejournal.cli", sys.modules[__name__])
+from .cli_reports import documents  # noqa: E402
+
+main.add_command(documents)
+
+
 if __name__ == "__main__":  # pragma: no cover
     from ejournal.cli import main as registered_main
 

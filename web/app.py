@@ -47,6 +47,7 @@ from .views.logins import LoginsController
 from .views.mail import MailController
 from .views.messages import MessagesController, count_unread
 from .views.paper import PaperController
+from .views.reports import ReportsController
 from .views.teacher import TeacherController
 
 HERE = Path(__file__).parent
@@ -174,6 +175,7 @@ def create_app(
             MessagesController,
             PaperController,
             MailController,
+            ReportsController,
             create_static_files_router(
                 cache_control=CacheControlHeader(max_age=STATIC_MAX_AGE),
                 path="/static",

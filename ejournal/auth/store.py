@@ -11,12 +11,14 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from . import activity
 
 AUTH_DB = "auth.sqlite"
 MIN_PASSWORD = 8
@@ -126,6 +128,7 @@ class AuthStore:
             self._db.execute(
                 "ALTER TABLE accounts ADD COLUMN issued_used INTEGER NOT NULL DEFAULT 0"
             )
+        activity.ensure(self._db)
         path.chmod(0o600)
 
     @classmethod
@@ -315,6 +318,7 @@ class AuthStore:
                 "VALUES (?, ?, ?, ?, ?)",
                 (_digest(token), person, csrf, now, now + SESSION_SECONDS),
             )
+            activity.record(self._db, person, now)
         session = self.session_for(token)
         assert session is not None
         return SignIn(token, session)
@@ -340,6 +344,10 @@ class AuthStore:
     def end_sessions_of(self, person: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM sessions WHERE person = ?", (person,))
+
+    def sign_in_counts(self, persons: Iterable[str], start: float, end: float) -> dict[str, int]:
+        """Sign-ins per person from ``start`` to before ``end`` (activity.SignIns)."""
+        return activity.counts(self._db, persons, start, end)
 
 
 def check_policy(new: str, old: str = "") -> None:

@@ -662,3 +662,12 @@ class FinalsAcknowledged(Event, frozen=True):
     student: str
     period: str
     note: str = ""
+# --- reports (R-CTL-1) -----------------------------------------------------------------------
+
+
+@event("reports.configured")
+class ReportsConfigured(Event, frozen=True):
+    """The school's settings of the control reports: the fewest current marks a student should
+    have in a course in a period (mark density, 001 App.1 4.3); see rules.DEFAULT_MIN_MARKS."""
+
+    min_marks: int

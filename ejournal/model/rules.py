@@ -100,3 +100,10 @@ def forecast(average: float | None) -> str | None:
     if average is None:
         return None
     return str(min(5, max(2, int(average + 0.5))))
+
+# R-CTL-1: mark density (накопляемость). The fewest current marks a student should have in a
+# course in a period. The seeds ask the deputy head to watch students with no marks and with one
+# mark (001 App.1 4.3) but set no number; three is the usual floor in schools' regulations on
+# current control (a period mark resting on fewer than three marks is not considered fair).
+# The school sets its own with a ``reports.configured`` entry; a report page may ask for another.
+DEFAULT_MIN_MARKS = 3

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-SCHEMA_VERSION = 3  # 3: acknowledgements, message threads (issue #6)
+# 1: the first; 2: distance learning, replication receipts, imports; 3: reports' settings and
+# covering indexes, acknowledgements, message threads.
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -78,6 +80,7 @@ CREATE TABLE lessons (
     at TEXT, by TEXT, updated_at TEXT, ref TEXT, invalid INTEGER DEFAULT 0
 );
 CREATE INDEX lessons_course ON lessons (course, date);
+CREATE INDEX lessons_dates ON lessons (course, date, invalid, lesson);
 CREATE TABLE lesson_originals (
     lesson TEXT PRIMARY KEY, topic TEXT, homework TEXT, work_kinds TEXT, plan_topic INTEGER, at TEXT
 );
@@ -106,6 +109,7 @@ CREATE TABLE marks (
 );
 CREATE INDEX marks_course ON marks (course, student);
 CREATE INDEX marks_lesson ON marks (lesson);
+CREATE INDEX marks_counting ON marks (lesson, current, student);
 CREATE TABLE mark_changes (
     id INTEGER PRIMARY KEY, mark TEXT, change TEXT, value TEXT, reason TEXT,
     at TEXT, by TEXT, ref TEXT, invalid INTEGER DEFAULT 0
@@ -215,6 +219,8 @@ CREATE TABLE achievements (
 );
 CREATE INDEX achievements_student ON achievements (student);
 
+CREATE TABLE report_settings (id INTEGER PRIMARY KEY CHECK (id = 1), min_marks INTEGER);
+
 CREATE TABLE unknown_entries (ref TEXT PRIMARY KEY, type TEXT, at TEXT);
 
 -- replication between sites (issue #9): feed ``feed`` at entry ``seq`` had received feed
@@ -258,6 +264,10 @@ DEFERRED_INDEXES = (
     "messages_by",
     "message_recipients_person",
     "acknowledgements_student",
+    # reports (ejournal/reports): mark density and attendance over a whole school, read from
+    # the indexes alone
+    "marks_counting",
+    "lessons_dates",
 )
 
 
