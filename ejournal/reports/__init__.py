@@ -22,7 +22,6 @@ from __future__ import annotations
 from pathlib import Path
 
 
-
 def archive_documents(data_dir: Path, year: str) -> list[tuple[str, bytes]]:
     """The documents hook of ``ejournal archive seal``: :func:`.documents.year_documents` of a
     closed year, with the school's data directory opened for it (the server must not hold it).
