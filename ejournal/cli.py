@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .datadir import DataDir, DataDirError, init_data_dir
+from .datadir import DataDir, DataDirError
 from .demo import DemoError, DemoOptions, build_demo
 from .log.errors import FormatError, IntegrityError, KeyFileError, LogError
 from .log.feed import SigningPolicy
@@ -54,31 +54,6 @@ def main() -> None:
 DATA_DIR = click.argument(
     "data_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DATA_DIR"
 )
-
-
-@main.command()
-@DATA_DIR
-@handle_errors
-def init(data_dir: Path) -> None:
-    """Create a school's data directory with its root key, a device key and the device's feed.
-
-    The school root key is written to DATA_DIR/keys/root.key: copy it to a flash drive kept
-    in the director's safe and delete it from the server.
-    """
-    result = init_data_dir(data_dir)
-    click.echo(f"Created the school data directory {data_dir}")
-    click.echo(f"  device feed:      {result.feed_id}")
-    click.echo(f"  school root key:  {result.root.vkey()}")
-    click.echo("")
-    click.echo(f"The school root PRIVATE key is in {result.data_dir.root_key}.")
-    click.echo(
-        "Copy it to a flash drive kept in the director's safe, then delete it from this server."
-    )
-    click.echo("Закрытый корневой ключ школы записан в этот файл: скопируйте его на флешку,")
-    click.echo("храните её в сейфе директора и удалите файл с сервера.")
-    click.echo(
-        "Write down the root key line above (or print it): it is what proves the archive authentic."
-    )
 
 
 @main.command()
@@ -325,6 +300,12 @@ def backup(data_dir: Path, medium: Path, label: str) -> None:
         sys.exit(EXIT_INTEGRITY)
     click.echo(f"OK: {result.verify.entries:,} entries on the medium verified")
 
+
+# Running a real school (issue #10): first start, keys, lists, service, TLS, health.
+from .cli_setup import init, keys  # noqa: E402
+
+main.add_command(init)
+main.add_command(keys)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -28,27 +28,38 @@ class Journal:
         self.projection = projection
         self._lock = threading.RLock()
         self.ids = IdFactory()
+        self.upgrade: Any = None  # the UpgradeReport of opening it (ejournal.upgrade)
 
     @classmethod
     def open(cls, path: Path, **feed_options: Any) -> Journal:
         """Open a school's data directory for writing; bring the projection up to date.
 
-        A projection of another schema version is rebuilt from the feeds.
+        A projection of another schema version is rebuilt from the feeds; a data directory
+        written by a newer ejournal is refused (``ejournal.upgrade``).
         """
+        from . import upgrade
+
         data_dir = DataDir(path).require()
+        before = upgrade.check_format(data_dir)
         feed = data_dir.open_feed(**feed_options)
         try:
             db_path = data_dir.path / "journal.sqlite"
+            schema = upgrade.projection_version(db_path)
+            rebuilt = False
             try:
                 projection = Projection(db_path)
             except ProjectionError:
                 rebuild(data_dir.feeds, db_path)
                 projection = Projection(db_path)
+                rebuilt = True
             projection.catch_up(data_dir.feeds)
+            report = upgrade.finish(data_dir, before, schema, rebuilt)
         except BaseException:
             feed.close()
             raise
-        return cls(data_dir, feed, projection)
+        journal = cls(data_dir, feed, projection)
+        journal.upgrade = report
+        return journal
 
     @property
     def db(self) -> Any:
