@@ -306,6 +306,10 @@ from .cli_setup import init, keys  # noqa: E402
 
 main.add_command(init)
 main.add_command(keys)
+from .cli_lists import export, import_  # noqa: E402
+
+main.add_command(import_)
+main.add_command(export)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

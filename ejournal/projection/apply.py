@@ -329,4 +329,4 @@ def _role_revoked(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.RoleRevoke
 
 
 # Handlers of the teaching, control and security events live in handlers_journal.py.
-from . import handlers_journal  # noqa: E402, F401  (registers its handlers)
+from . import handlers_journal, handlers_ops  # noqa: E402, F401  (register their handlers)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: imports (issue #10)
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -141,6 +141,12 @@ CREATE TABLE message_recipients (
 );
 
 CREATE TABLE unknown_entries (ref TEXT PRIMARY KEY, type TEXT, at TEXT);
+
+CREATE TABLE imports (
+    ref TEXT PRIMARY KEY, at TEXT, by TEXT, kind TEXT, source TEXT, sha256 TEXT,
+    persons INTEGER, enrolments INTEGER, roles INTEGER, classes INTEGER, unchanged INTEGER,
+    skipped INTEGER
+);
 """
 
 # Tables whose rows come from entries made by someone: R-SEC-3 invalidates them.
