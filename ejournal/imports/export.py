@@ -33,7 +33,8 @@ def _ru(iso: str) -> str:
 def list_rows(
     db: sqlite3.Connection, kind: str, today: str, contacts: dict[str, Contact] | None = None
 ) -> list[list[str]]:
-    """The list ``kind`` as it stands on ``today``, header first."""
+    """The list ``kind`` as it stands on ``today`` (roles from a later day included), header
+    first."""
     header = [FIELD_RU[f] for f in FIELDS[kind]]
     found = current_year(db, today)
     year = found[0] if found else ""
@@ -52,9 +53,9 @@ def list_rows(
             "SELECT p.person, p.last_name, p.first_name, p.middle_name, c.last_name, "
             "c.first_name, c.middle_name, c.birth_date FROM roles r "
             "JOIN persons p ON p.person = r.person JOIN persons c ON c.person = r.scope "
-            "WHERE r.role = 'parent' AND r.start <= ? AND (r.end IS NULL OR r.end >= ?) "
+            "WHERE r.role = 'parent' AND (r.end IS NULL OR r.end >= ?) "
             "ORDER BY c.last_name, c.first_name, p.last_name",
-            (today, today),
+            (today,),
         ).fetchall()
         body = []
         for r in rows:
@@ -64,9 +65,9 @@ def list_rows(
         rows = db.execute(
             "SELECT p.last_name, p.first_name, p.middle_name, r.role FROM roles r "
             "JOIN persons p ON p.person = r.person WHERE r.role IN "
-            f"({','.join('?' * len(ROLE_RU))}) AND r.start <= ? AND (r.end IS NULL OR r.end >= ?) "
+            f"({','.join('?' * len(ROLE_RU))}) AND (r.end IS NULL OR r.end >= ?) "
             "ORDER BY p.last_name, p.first_name, r.role",
-            (*ROLE_RU, today, today),
+            (*ROLE_RU, today),
         ).fetchall()
         body = [[_full(*r[:3]), ROLE_RU[r[3]]] for r in rows]
     return [header, *body]
