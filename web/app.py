@@ -31,6 +31,7 @@ from .security import (
 from .views.account import AccountController
 from .views.classes import ClassController
 from .views.home import HomeController
+from .views.imports import ImportController
 from .views.lesson import LessonController
 from .views.teacher import TeacherController
 
@@ -139,6 +140,7 @@ def create_app(
             TeacherController,
             LessonController,
             ClassController,
+            ImportController,
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],

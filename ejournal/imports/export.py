@@ -96,3 +96,12 @@ def to_xlsx(rows: list[list[str]], title: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def history(db: sqlite3.Connection, limit: int = 20) -> list[tuple[str, ...]]:
+    """The latest imports: (UTC time, kind, file, people, enrolments, roles, left out)."""
+    return db.execute(
+        "SELECT at, kind, source, persons, enrolments, roles, skipped FROM imports "
+        "ORDER BY at DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
