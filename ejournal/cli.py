@@ -65,8 +65,9 @@ DATA_DIR = click.argument(
     "default: DATA_DIR/keys/root.vkey.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+@click.option("--record", is_flag=True, help="Record the outcome in DATA_DIR/status/verify.json.")
 @handle_errors
-def verify(data_dir: Path, root_key: str | None, quiet: bool) -> None:
+def verify(data_dir: Path, root_key: str | None, quiet: bool, record: bool) -> None:
     """Verify every feed: entries, Merkle trees, checkpoint signatures and cosignatures.
 
     Exit code 0: all good; 1: an integrity problem was found; 2: usage error.
@@ -85,6 +86,12 @@ def verify(data_dir: Path, root_key: str | None, quiet: bool) -> None:
             )
     for problem in report.all_problems:
         click.echo(f"FAIL {problem}", err=True)
+    if record:
+        from .local_state import write_status
+
+        problems = [str(p) for p in report.all_problems]
+        message = f"{report.entries:,} entries verified" if report.ok else "; ".join(problems[:5])
+        write_status(dd.path, "verify", report.ok, message, entries=report.entries)
     if not report.ok:
         sys.exit(EXIT_INTEGRITY)
     if not quiet:
@@ -235,24 +242,51 @@ def demo_accounts(data_dir: Path) -> None:
 @click.option(
     "--secure-cookies",
     is_flag=True,
-    help="Mark the session cookie Secure: only when the journal is reached over https "
-    "(behind a TLS proxy). Without TLS a browser would refuse such a cookie.",
+    help="Mark the session cookie Secure without TLS here: when a TLS proxy in front serves "
+    "https. (With DATA_DIR/tls the cookie is Secure anyway.)",
+)
+@click.option(
+    "--insecure-lan",
+    is_flag=True,
+    help="Serve plain http on an address other than loopback: passwords then cross the "
+    "school network unencrypted. Without it, only https (ejournal tls) is served there.",
 )
 @handle_errors
-def serve(data_dir: Path, host: str, port: int, secure_cookies: bool) -> None:
-    """Serve the web journal of DATA_DIR (sign in at http://HOST:PORT/login).
+def serve(data_dir: Path, host: str, port: int, secure_cookies: bool, insecure_lan: bool) -> None:
+    """Serve the web journal of DATA_DIR: https when DATA_DIR/tls holds a certificate
+    (made by `ejournal tls`), else plain http on loopback only (or with --insecure-lan).
 
-    A school server on its own network usually has no TLS: the session cookie is then sent
-    over plain http (HttpOnly, SameSite=Lax). Use --secure-cookies behind an https proxy.
+    Opening an older data directory upgrades it (the projection is rebuilt, the feeds are
+    never touched); a data directory written by a newer ejournal is refused.
     """
+    import ipaddress
+
     import uvicorn
 
     from web import create_app
 
-    DataDir(data_dir).require()
-    app = create_app(data_dir, secure_cookies=secure_cookies)
-    click.echo(f"Электронный журнал: http://{host}:{port}/  (Ctrl+C — остановить)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    from .tls import tls_files
+    from .upgrade import check_format
+
+    dd = DataDir(data_dir).require()
+    check_format(dd)
+    files = tls_files(dd.path)
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    ssl: dict[str, str] = {}
+    if files.ready():
+        ssl = {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
+    elif not loopback and not insecure_lan:
+        raise DataDirError(
+            f"refusing plain http on {host}: make a certificate with "
+            "'ejournal tls DATA_DIR --host NAME --ip ADDRESS', or pass --insecure-lan"
+        )
+    app = create_app(data_dir, secure_cookies=bool(ssl) or secure_cookies)
+    scheme = "https" if ssl else "http"
+    click.echo(f"Электронный журнал: {scheme}://{host}:{port}/  (Ctrl+C — остановить)")
+    uvicorn.run(app, host=host, port=port, log_level="warning", **ssl)  # type: ignore[arg-type]
 
 
 @main.command()
@@ -310,6 +344,14 @@ from .cli_lists import export, import_  # noqa: E402
 
 main.add_command(import_)
 main.add_command(export)
+from .cli_ops import install_service, scheduled_backup, uninstall_service  # noqa: E402
+
+main.add_command(install_service)
+main.add_command(uninstall_service)
+main.add_command(scheduled_backup)
+from .cli_ops import tls  # noqa: E402
+
+main.add_command(tls)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

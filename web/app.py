@@ -34,6 +34,7 @@ from .views.home import HomeController
 from .views.imports import ImportController
 from .views.lesson import LessonController
 from .views.teacher import TeacherController
+from .views.tls import TlsController
 
 HERE = Path(__file__).parent
 log = logging.getLogger("ejournal.web")
@@ -141,6 +142,7 @@ def create_app(
             LessonController,
             ClassController,
             ImportController,
+            TlsController,
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],
