@@ -349,9 +349,10 @@ from .cli_ops import install_service, scheduled_backup, uninstall_service  # noq
 main.add_command(install_service)
 main.add_command(uninstall_service)
 main.add_command(scheduled_backup)
-from .cli_ops import tls  # noqa: E402
+from .cli_ops import status, tls  # noqa: E402
 
 main.add_command(tls)
+main.add_command(status)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -163,3 +164,83 @@ def _school_name(data_dir: Path) -> str:
     except sqlite3.Error:
         return ""
     return str(row[0] or row[1]) if row else ""
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+def _ago(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return "never"
+    seconds = int((now - when).total_seconds())
+    if seconds < 120:
+        return f"{seconds} s ago"
+    if seconds < 7200:
+        return f"{seconds // 60} min ago"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} days ago"
+
+
+@click.command("status")
+@DATA_DIR
+@handle_errors
+def status(data_dir: Path) -> None:
+    """One screen on the health of DATA_DIR: version, feeds, last checkpoint, backups, disk,
+    last verification, open alarms. Reads file tails only: quick on any school.
+
+    Exit code 0: nothing open; 1: an alarm is open or a job failed.
+    """
+    from .health import collect
+
+    now = datetime.now(UTC)
+    h = collect(data_dir, now)
+    click.echo(f"ejournal {h.version}: data directory {h.data_dir} (format {h.format}, "
+               f"projection schema {h.schema})")  # fmt: skip
+    for f in h.feeds:
+        unsigned = f.entries - f.signed
+        click.echo(
+            f"feed {f.feed}: {f.entries:,} entries in {f.segments} segment(s), {_size(f.bytes)}"
+            f"{', open in a running server' if f.live else ''}"
+        )
+        click.echo(
+            f"  last checkpoint over {f.signed:,} entries, {_ago(f.signed_at, now)}"
+            + (f"; {unsigned:,} entries not yet signed" if unsigned > 0 else "")
+            + (f"; last entry {f.last_entry[:19].replace('T', ' ')}" if f.last_entry else "")
+        )
+    if not h.backups:
+        click.echo("backups: no media configured (DATA_DIR/ejournal.toml, see docs/INSTALL.md)")
+    for b in h.backups:
+        state = "connected" if b.connected else "not connected"
+        verdict = "verified" if b.last_ok else "FAILED"
+        when = b.last_time[:16].replace("T", " ")
+        last = f"last backup {when} {verdict}" if b.last_time else "no backup yet"
+        click.echo(f"backup «{b.label}» ({b.path}, {state}): {last}")
+    click.echo(f"disk: {_size(h.disk_free)} free of {_size(h.disk_total)}")
+    v = h.statuses.get("verify")
+    if v is None:
+        click.echo(
+            "last verification: none recorded (the daily timer runs ejournal verify --record)"
+        )
+    else:
+        click.echo(f"last verification: {v.time[:16].replace('T', ' ')} "
+                   f"{'OK' if v.ok else 'FAILED'}: {v.message}")  # fmt: skip
+    failed = [s for s in h.statuses.values() if not s.ok]
+    for s in failed:
+        if s.job != "verify":
+            click.echo(f"FAILED job {s.job} at {s.time}: {s.message}")
+    for w in h.warnings:
+        click.echo(f"warning: {w}")
+    if h.alarms:
+        click.echo(f"open alarms: {len(h.alarms)}")
+        for a in h.alarms:
+            click.echo(f"  ALARM {a.kind}: {a.message}" + (f" ({a.time})" if a.time else ""))
+    else:
+        click.echo("open alarms: none")
+    if h.alarms or failed:
+        sys.exit(EXIT_INTEGRITY)
