@@ -24,6 +24,7 @@ from .service import ServiceOptions, install, install_commands, uninstall
 @click.option("--port", default=8443, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--insecure-lan", is_flag=True, help="Serve plain http on the LAN (no TLS).")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              envvar="EJOURNAL_SYSTEMD_ROOT",
               help="Write the units under this folder only; enable nothing.")  # fmt: skip
 @click.option("--dry-run", is_flag=True, help="Same as --root ./ejournal-units.")
 @handle_errors
@@ -65,6 +66,7 @@ def install_service(
 
 @click.command("uninstall-service")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              envvar="EJOURNAL_SYSTEMD_ROOT",
               help="Remove the units from under this folder only.")  # fmt: skip
 @handle_errors
 def uninstall_service(root: Path | None) -> None:

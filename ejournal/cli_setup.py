@@ -15,6 +15,10 @@ from .first_start import SchoolSetup, default_year, first_start, parse_schemes
 from .keyring import describe_keys
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 def _system_timezone() -> str:
     try:
         return Path("/etc/timezone").read_text(encoding="ascii").strip()
@@ -51,7 +55,7 @@ def init(data_dir: Path, school_name: str | None, **answers: str | None) -> None
     --school-name it makes a bare data directory (keys and feed only). The school root PRIVATE
     key is written to DATA_DIR/keys/root.key: copy it to a flash drive and delete it here.
     """
-    if school_name is None and sys.stdin.isatty():
+    if school_name is None and _interactive():
         school_name = click.prompt("Полное название школы / full name of the school")
         answers = _ask(answers)
     if school_name is None:
