@@ -134,7 +134,10 @@ def rebuild(data_dir: Path) -> None:
 
     Stop the journal first: the database is replaced when the rebuild is complete.
     """
+    from .upgrade import check_format
+
     dd = DataDir(data_dir).require()
+    check_format(dd)
     started = time.perf_counter()
     count = rebuild_projection(dd.feeds, dd.path / "journal.sqlite")
     seconds = time.perf_counter() - started
