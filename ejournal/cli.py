@@ -15,13 +15,11 @@ import click
 
 from . import __version__
 from .datadir import DataDir, DataDirError
-from .demo import DemoError, DemoOptions, build_demo
 from .log.errors import FormatError, IntegrityError, KeyFileError, LogError
 from .log.feed import SigningPolicy
 from .log.keys import load_public_key
 from .log.note import Ed25519Verifier, parse_vkey
 from .log.verify import verify_data_dir
-from .projection.db import rebuild as rebuild_projection
 
 EXIT_OK, EXIT_INTEGRITY, EXIT_USAGE = 0, 1, 2
 
@@ -38,7 +36,7 @@ def handle_errors(func: F) -> F:
         except IntegrityError as e:
             click.echo(f"error: {e}", err=True)
             sys.exit(EXIT_INTEGRITY)
-        except (DataDirError, DemoError, KeyFileError, LogError, OSError) as e:
+        except (DataDirError, KeyFileError, LogError, OSError) as e:
             click.echo(f"error: {e}", err=True)
             sys.exit(EXIT_USAGE)
 
@@ -134,6 +132,7 @@ def rebuild(data_dir: Path) -> None:
 
     Stop the journal first: the database is replaced when the rebuild is complete.
     """
+    from .projection.db import rebuild as rebuild_projection
     from .upgrade import check_format
 
     dd = DataDir(data_dir).require()
@@ -187,10 +186,18 @@ def demo(data_dir: Path, students: int, years: int, seed: int, today: datetime |
     years complete and closed; the current one filled up to the day before --today. DATA_DIR
     must not exist or be empty (exit code 2 otherwise).
     """
+    # Imported here: the generator is large, and other commands (status) should start quickly.
+    from .demo import DemoError, DemoOptions, build_demo
+
     options = DemoOptions(
         students=students, years=years, seed=seed, today=today.date() if today else None
     )
-    result = build_demo(data_dir, options, progress=lambda line: click.echo(f"  {line}", err=True))
+    try:
+        result = build_demo(
+            data_dir, options, progress=lambda line: click.echo(f"  {line}", err=True)
+        )
+    except DemoError as e:
+        raise DataDirError(str(e)) from e
     click.echo(
         f"Demo school in {result.path}, filled up to {result.today - timedelta(days=1)} "
         f"(seed {seed}): {result.seconds:.1f} s, {result.entries / result.seconds:,.0f} entries/s"

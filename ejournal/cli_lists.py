@@ -7,30 +7,18 @@ import hashlib
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from .auth import AuthStore
 from .cli import DATA_DIR, EXIT_USAGE, handle_errors
-from .contacts import ContactStore
-from .imports import (
-    FIELDS,
-    KINDS,
-    ImportPlan,
-    TableError,
-    detect_kind,
-    import_rows,
-    list_rows,
-    make_plan,
-    read_table,
-    table_rows,
-    to_csv,
-    to_xlsx,
-)
-from .journal import Journal
-from .model.access import SYSTEM
-from .model.errors import JournalError
 
+if TYPE_CHECKING:
+    from .imports import ImportPlan
+
+# The lists (ejournal.imports.KINDS); the library is imported when a command runs, so that
+# the other commands start quickly.
+KIND_NAMES = ("parents", "staff", "students")
 ACTION_RU = {
     "new": "новый",
     "add": "добавить",
@@ -41,6 +29,9 @@ ACTION_RU = {
 
 
 def _actor(data_dir: Path, login: str | None) -> str:
+    from .auth import AuthStore
+    from .model.access import SYSTEM
+
     if not login:
         return SYSTEM
     auth = AuthStore.of(data_dir)
@@ -56,6 +47,8 @@ def _actor(data_dir: Path, login: str | None) -> str:
 
 
 def print_plan(plan: ImportPlan) -> None:
+    from .imports import KINDS
+
     for p in plan.rows:
         if p.action in ("error", "skipped"):
             cells = "; ".join(v for v in p.row.values.values() if v)
@@ -74,7 +67,7 @@ def print_plan(plan: ImportPlan) -> None:
 @click.command("import")
 @DATA_DIR
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--kind", type=click.Choice(sorted(KINDS)), help="Which list (default: guessed).")
+@click.option("--kind", type=click.Choice(KIND_NAMES), help="Which list (default: guessed).")
 @click.option("--dry-run", is_flag=True, help="Show the preview with its problems; write nothing.")
 @click.option("--create-classes", is_flag=True, help="Create the classes the list names.")
 @click.option("--start", default="", help="First day of the enrolments/roles (YYYY-MM-DD).")
@@ -90,6 +83,10 @@ def import_(data_dir: Path, file: Path, kind: str | None, dry_run: bool, **o: ob
     problems are listed and left out; people already in the journal (same ФИО and date of
     birth) are not added again. All the entries are written in one append.
     """
+    from .imports import TableError, detect_kind, import_rows, make_plan, read_table, table_rows
+    from .journal import Journal
+    from .model.errors import JournalError
+
     data = file.read_bytes()
     try:
         table = read_table(file.name, data)
@@ -132,12 +129,15 @@ def import_(data_dir: Path, file: Path, kind: str | None, dry_run: bool, **o: ob
 
 @click.command("export")
 @DATA_DIR
-@click.argument("kind", type=click.Choice(sorted(KINDS)))
+@click.argument("kind", type=click.Choice(KIND_NAMES))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @handle_errors
 def export(data_dir: Path, kind: str, file: Path) -> None:
     """Write the list KIND (students, parents, staff) of today to FILE (.csv or .xlsx)."""
-    assert set(FIELDS) == set(KINDS)
+    from .contacts import ContactStore
+    from .imports import KINDS, list_rows, to_csv, to_xlsx
+    from .journal import Journal
+
     with Journal.open(data_dir) as j:
         store = ContactStore.of(data_dir)
         try:

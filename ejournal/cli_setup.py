@@ -6,13 +6,15 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .cli import DATA_DIR, handle_errors
 from .datadir import DataDir, init_data_dir
-from .first_start import SchoolSetup, default_year, first_start, parse_schemes
-from .keyring import describe_keys
+
+if TYPE_CHECKING:
+    from .first_start import SchoolSetup
 
 
 def _interactive() -> bool:
@@ -65,12 +67,16 @@ def init(data_dir: Path, school_name: str | None, **answers: str | None) -> None
         click.echo(f"  school root key:  {result.root.vkey()}")
         _root_key_notice(result.data_dir.root_key)
         return
+    from .first_start import first_start
+
     setup = _setup(school_name, answers)
     done = first_start(data_dir, setup)
     click.echo(f"Created the school data directory {data_dir}")
     click.echo(f"  school:           {setup.name}")
-    click.echo(f"  school year:      {setup.year} ({setup.year_start} – {setup.year_end}), "
-               f"{len(done.periods)} periods")
+    click.echo(
+        f"  school year:      {setup.year} ({setup.year_start} – {setup.year_end}), "
+        f"{len(done.periods)} periods"
+    )
     click.echo(f"  device feed:      {done.feed_id}")
     click.echo(f"  school root key:  {done.root_vkey}")
     _root_key_notice(done.root_key_file)
@@ -83,6 +89,8 @@ def init(data_dir: Path, school_name: str | None, **answers: str | None) -> None
 
 
 def _ask(answers: dict[str, str | None]) -> dict[str, str | None]:
+    from .first_start import default_year
+
     year, start, end = default_year(date.today())
     asked = dict(answers)
     asked["short_name"] = click.prompt("Краткое название / short name", default="")
@@ -105,6 +113,8 @@ def _ask(answers: dict[str, str | None]) -> dict[str, str | None]:
 
 
 def _setup(name: str, a: dict[str, str | None]) -> SchoolSetup:
+    from .first_start import SchoolSetup, default_year, parse_schemes
+
     year, start, end = default_year(date.today())
     if a.get("year"):
         year = str(a["year"])
@@ -146,6 +156,8 @@ def _root_key_notice(root_key: Path) -> None:
 @handle_errors
 def keys(data_dir: Path) -> None:
     """Show which keys are where in DATA_DIR and what each one certifies."""
+    from .keyring import describe_keys
+
     dd = DataDir(data_dir).require()
     for line in describe_keys(dd):
         click.echo(line)
