@@ -20,7 +20,6 @@ from . import __version__
 from .datadir import DataDir
 from .local_state import Alarm, JobStatus, LocalConfig, load_config, open_alarms, read_statuses
 from .log.storage import CHECKPOINTS, is_locked, list_segments
-from .tls import tls_files
 
 BACKUP_DIR = "ejournal-backup"  # the layout sync/backup.py writes, read here as data
 BACKUPS = "backups.jsonl"
@@ -178,10 +177,10 @@ def collect(data_dir: Path, now: datetime | None = None) -> Health:
         )
     if dd.root_key.exists():
         warnings.append(f"the school root PRIVATE key is still on this server: {dd.root_key}")
-    files = tls_files(dd.path)
-    if files.cert.exists():
-        from .tls import server_certificate
+    if (dd.path / "tls" / "server.crt").exists():
+        from .tls import server_certificate, tls_files  # cryptography.x509: only when needed
 
+        files = tls_files(dd.path)
         left = server_certificate(files).not_valid_after_utc - now
         if left < timedelta(days=CERT_WARN_DAYS):
             alarms.append(

@@ -55,7 +55,7 @@ def test_every_ci_block_of_install_md_runs(tmp_path: Path) -> None:
     assert len(run) >= 7 and skipped
     (tmp_path / "usb").mkdir()
     (tmp_path / "key-usb").mkdir()
-    kids = students(300)
+    kids = students(60)
     (tmp_path / "students.xlsx").write_bytes(to_xlsx(STUDENT_HEADER, student_rows(kids)))
     (tmp_path / "parents.csv").write_bytes(to_csv(PARENT_HEADER, parent_rows(kids)))
     staff = [["Волков Сергей Иванович", "учитель"], ["Морозова Елена Петровна", "директор"]]
@@ -68,7 +68,7 @@ def test_every_ci_block_of_install_md_runs(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
     assert "one-time password:" in out
-    assert "300 people registered" in out and "22 classes" in out  # students
+    assert "60 people registered" in out and "22 classes" in out  # students
     assert "private: not on this server" in out  # the root key went to the safe
     assert "флешка в сейфе директора: verified" in out
     assert "open alarms: none" in out
