@@ -106,4 +106,18 @@ def _tls(dd: DataDir) -> list[str]:
         if path.exists():
             mode = f" ({_mode(path)})" if name.endswith(".key") else ""
             lines.append(f"  {TLS_DIR}/{name}{mode}: {what}")
+    ca = folder / "ca.crt"
+    if ca.exists():
+        lines.append(f"  ca.crt SHA-256 (compare on each device): {_fingerprint(ca)}")
     return lines
+
+
+def _fingerprint(path: Path) -> str:
+    """The SHA-256 of the certificate's DER bytes, as Windows, Android and iOS show it."""
+    import base64
+    import hashlib
+
+    pem = path.read_text(encoding="ascii")
+    body = pem.split("-----BEGIN CERTIFICATE-----", 1)[1].split("-----END CERTIFICATE-----", 1)[0]
+    digest = hashlib.sha256(base64.b64decode("".join(body.split()))).hexdigest().upper()
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))

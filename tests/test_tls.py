@@ -100,3 +100,16 @@ def test_ca_certificate_is_downloadable_from_the_trust_page(school: Path) -> Non
         cert = client.get("/tls/ca.crt")
         assert cert.status_code == 200
         assert cert.content == (school / "tls" / "ca.crt").read_bytes()
+
+
+def test_keys_shows_the_ca_fingerprint_devices_display(school: Path) -> None:
+    from click.testing import CliRunner
+    from cryptography.hazmat.primitives import hashes
+
+    from ejournal.cli import main
+
+    ca = chain(school)[1]
+    expected = ca.fingerprint(hashes.SHA256()).hex(":").upper()
+    result = CliRunner().invoke(main, ["keys", str(school)])
+    assert result.exit_code == 0 and expected in result.output
+    assert "tls/ca.key (0600)" in result.output
