@@ -36,14 +36,12 @@ def _actor(data_dir: Path, login: str | None) -> str:
         return SYSTEM
     auth = AuthStore.of(data_dir)
     try:
-        row = auth._db.execute(  # a read of the login table
-            "SELECT person FROM accounts WHERE login = ?", (login.strip().lower(),)
-        ).fetchone()
+        person = auth.person_of_login(login)
     finally:
         auth.close()
-    if row is None:
+    if person is None:
         raise click.UsageError(f"--as {login}: no account with that login")
-    return str(row[0])
+    return person
 
 
 def print_plan(plan: ImportPlan) -> None:

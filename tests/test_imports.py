@@ -235,3 +235,31 @@ def test_unknown_classes_are_created_when_asked(tmp_path: Path) -> None:
             j, done.admin, "students", rows, source="s.csv", sha256="s", create_classes=True
         )
         assert result.summary.classes == 22 and result.summary.enrolments == 40
+
+
+def test_cli_import_dry_run_then_as_the_admin(fresh: tuple[Path, str], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ejournal.auth import AuthStore
+    from ejournal.cli import main
+
+    path, admin = fresh
+    rows = student_rows(students(40, seed=5)) + [["", "Петров", "01.01.2015", "5А", "м"]]
+    sheet = tmp_path / "5-е.xlsx"
+    sheet.write_bytes(to_xlsx(STUDENT_HEADER, rows))
+    segments = sorted((path / "feeds").rglob("seg-*"))
+    before = b"".join(p.read_bytes() for p in segments)
+    dry = CliRunner().invoke(main, ["import", str(path), str(sheet), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "строка 44: ОШИБКА" in dry.output and "bad_name" in dry.output
+    assert "40 new" in dry.output and "nothing written" in dry.output
+    assert b"".join(p.read_bytes() for p in segments) == before
+    auth = AuthStore.of(path)
+    login = auth.login_of(admin)
+    auth.close()
+    done = CliRunner().invoke(main, ["import", str(path), str(sheet), "--as", str(login)])
+    assert done.exit_code == 0, done.output
+    assert "40 people registered, 40 enrolments" in done.output and "1 left out" in done.output
+    with open_school(path) as j:
+        by = j.db.execute("SELECT by FROM imports").fetchall()
+    assert by == [(admin,)]
