@@ -21,7 +21,9 @@ from .service import ServiceOptions, install, install_commands, uninstall
 @DATA_DIR
 @click.option("--user", default="ejournal", show_default=True, help="The system user to run as.")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8443, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--port", default=8443, show_default=True, type=click.IntRange(1, 65535), help="Port."
+)
 @click.option("--insecure-lan", is_flag=True, help="Serve plain http on the LAN (no TLS).")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path),
               envvar="EJOURNAL_SYSTEMD_ROOT",
