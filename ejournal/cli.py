@@ -345,24 +345,20 @@ def backup(data_dir: Path, medium: Path, label: str) -> None:
     click.echo(f"OK: {result.verify.entries:,} entries on the medium verified")
 
 
-# Running a real school (issue #10): first start, keys, lists, service, TLS, health.
-from .cli_setup import init, keys  # noqa: E402
+# Running a real school (issue #10): first start, keys, lists, service, TLS, health. Their
+# modules import DATA_DIR and handle_errors from this one: registered only in the module
+# proper (under `python -m ejournal.cli` this file also runs as __main__, see the end).
+if __name__ != "__main__":
+    from .cli_lists import export, import_
+    from .cli_ops import install_service, scheduled_backup, status, tls, uninstall_service
+    from .cli_setup import init, keys
 
-main.add_command(init)
-main.add_command(keys)
-from .cli_lists import export, import_  # noqa: E402
-
-main.add_command(import_)
-main.add_command(export)
-from .cli_ops import install_service, scheduled_backup, uninstall_service  # noqa: E402
-
-main.add_command(install_service)
-main.add_command(uninstall_service)
-main.add_command(scheduled_backup)
-from .cli_ops import status, tls  # noqa: E402
-
-main.add_command(tls)
-main.add_command(status)
+    for command in (init, keys, import_, export, tls, install_service, uninstall_service,
+                    scheduled_backup, status):  # fmt: skip
+        main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # `python -m ejournal.cli`: run the module proper, which has every command.
+    from ejournal.cli import main as ejournal_main
+
+    ejournal_main()

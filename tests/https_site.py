@@ -43,7 +43,9 @@ def https_server(app: Litestar, data_dir: Path) -> Iterator[str]:
         thread.join(10)
 
 
-def launch_pinned(playwright: Any, spki: str | None) -> Any:
-    """A Chromium that trusts the server key ``spki`` (None: trusts nothing extra)."""
+def launch_pinned(browser_type: Any, spki: str | None) -> Any:
+    """Another Chromium of the session's Playwright (``chromium.browser_type``, from the
+    ``chromium`` fixture: one Playwright per process) that trusts the server key ``spki``
+    (None: nothing beyond the system's roots)."""
     extra = [f"--ignore-certificate-errors-spki-list={spki}"] if spki else []
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra])
+    return browser_type.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from browser import screenshot
@@ -20,6 +21,8 @@ from ejournal.identifiers import IdentifierError, check_inn, check_ogrn
 from ejournal.journal import Journal
 from ejournal.tls import server_certificate, spki_sha256, tls_files
 from web import create_app
+
+pytest_plugins = ["browser"]
 
 SCHOOL = [
     "--school-name", "МБОУ «Средняя общеобразовательная школа № 7»", "--short-name", "СОШ № 7",
@@ -123,16 +126,16 @@ def test_init_without_a_terminal_or_flags_makes_the_bare_directory(tmp_path: Pat
     assert not (tmp_path / "school" / "auth.sqlite").exists()
 
 
-def test_first_admin_signs_in_over_https_and_must_change_the_password(tmp_path: Path) -> None:
+def test_first_admin_signs_in_over_https_and_must_change_the_password(
+    tmp_path: Path, chromium: Any
+) -> None:
     # R-SEC-2: the printed one-time password works once, and only to set one's own.
-    from playwright.sync_api import sync_playwright
-
     data = tmp_path / "school"
     password = PASSWORD.search(run("init", str(data), *SCHOOL).output).group(1)  # type: ignore[union-attr]
     assert run("tls", str(data), "--host", "journal.school.local").exit_code == 0
     pin = spki_sha256(server_certificate(tls_files(data)))
-    with https_server(create_app(data), data) as url, sync_playwright() as p:
-        browser = launch_pinned(p, pin)
+    with https_server(create_app(data), data) as url:
+        browser = launch_pinned(chromium.browser_type, pin)
         try:
             page = browser.new_page()
             page.goto(url + "/login")

@@ -9,6 +9,7 @@ import ipaddress
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from browser import screenshot
@@ -66,12 +67,14 @@ def test_private_keys_are_0600_and_a_second_run_keeps_the_ca(school: Path, tmp_p
     ).verify(leaf, [])
 
 
-def test_chromium_reaches_the_journal_over_https_trusting_only_this_key(school: Path) -> None:
-    from playwright.sync_api import Error, sync_playwright
+def test_chromium_reaches_the_journal_over_https_trusting_only_this_key(
+    school: Path, chromium: Any
+) -> None:
+    from playwright.sync_api import Error
 
     pin = spki_sha256(server_certificate(tls_files(school)))
-    with https_server(create_app(school), school) as url, sync_playwright() as p:
-        trusting = launch_pinned(p, pin)
+    with https_server(create_app(school), school) as url:
+        trusting = launch_pinned(chromium.browser_type, pin)
         try:
             page = trusting.new_page()
             response = page.goto(url + "/login")
@@ -83,7 +86,7 @@ def test_chromium_reaches_the_journal_over_https_trusting_only_this_key(school: 
             assert "Доверенные корневые центры сертификации" in page.content()
         finally:
             trusting.close()
-        plain = launch_pinned(p, None)
+        plain = launch_pinned(chromium.browser_type, None)
         try:
             with pytest.raises(Error, match="ERR_CERT_AUTHORITY_INVALID"):
                 plain.new_page().goto(url + "/login")
