@@ -203,8 +203,11 @@ def _record_school(j: Journal, s: SchoolSetup) -> tuple[str, list[str]]:
     structure.define_year(j, admin, year=s.year, start=s.year_start, end=s.year_end)
     periods = []
     for scheme in s.schemes:
-        for number, (start, end) in enumerate(term_dates(scheme.kind, s.year), 1):
-            start, end = max(start, s.year_start), min(end, s.year_end)
+        terms = [
+            (max(start, s.year_start), min(end, s.year_end))
+            for start, end in term_dates(scheme.kind, s.year)
+        ]
+        for number, (start, end) in enumerate([t for t in terms if t[0] <= t[1]], 1):
             periods.append(
                 structure.define_period(
                     j,
