@@ -275,11 +275,18 @@ def serve(data_dir: Path, host: str, port: int, secure_cookies: bool, insecure_l
 
     from web import create_app
 
+    from .projection.schema import SCHEMA_VERSION
     from .tls import tls_files
-    from .upgrade import check_format
+    from .upgrade import check_format, projection_version
 
     dd = DataDir(data_dir).require()
     check_format(dd)
+    schema = projection_version(dd.path / "journal.sqlite")
+    if schema is not None and schema != SCHEMA_VERSION:
+        click.echo(
+            f"The projection is of schema {schema}, this version uses {SCHEMA_VERSION}: "
+            "rebuilding it from the feeds before serving (the feeds are not changed)…"
+        )
     files = tls_files(dd.path)
     try:
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback

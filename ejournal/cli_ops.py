@@ -204,8 +204,12 @@ def status(data_dir: Path) -> None:
 
     now = datetime.now(UTC)
     h = collect(data_dir, now)
+    from .projection.schema import SCHEMA_VERSION
+
+    stale = h.schema.isdigit() and int(h.schema) != SCHEMA_VERSION
     click.echo(f"ejournal {h.version}: data directory {h.data_dir} (format {h.format}, "
-               f"projection schema {h.schema})")  # fmt: skip
+               f"projection schema {h.schema}"
+               f"{', rebuilt at the next start' if stale else ''})")  # fmt: skip
     for f in h.feeds:
         unsigned = f.entries - f.signed
         click.echo(

@@ -85,16 +85,16 @@ def test_secretary_may_import_and_export_a_teacher_may_not(web) -> None:  # type
         "/admin/import", data={"csrf": csrf}, files={"file": ("a.csv", data, "text/csv")}
     )
     assert refused.status_code == 403
-    assert web.client.get("/admin/export/students.csv").status_code == 403
+    assert web.client.get("/admin/import/export/students.csv").status_code == 403
     web.client.cookies.clear()
     csrf = web.sign_in("secretary")
     sent = web.client.post(
         "/admin/import", data={"csrf": csrf}, files={"file": ("a.csv", data, "text/csv")}
     )
     assert sent.status_code == 303
-    exported = web.client.get("/admin/export/students.xlsx")
+    exported = web.client.get("/admin/import/export/students.xlsx")
     assert exported.status_code == 200 and exported.content[:2] == b"PK"
-    csv_list = web.client.get("/admin/export/students.csv")
+    csv_list = web.client.get("/admin/import/export/students.csv")
     assert "Иванов Артём Сергеевич;14.03.2015;5А" in csv_list.content.decode("utf-8-sig")
 
 

@@ -1,6 +1,7 @@
 """Lists from spreadsheets (issue #10; R-STR-2, R-STR-7): /admin/import — upload a class list,
 parents or staff (CSV or XLSX), see the preview with every problem, fix or skip rows, confirm;
-and /admin/export/… — the same lists back. For the administrator and the secretary."""
+and /admin/import/export/… — the same lists back (one area under /admin/import). For the
+administrator and the secretary."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ def _preview(request: Request, s: Staged, error: str = "", status: int = 200) ->
 
 
 class ImportController(Controller):
-    """/admin/import, /admin/import/{token}, /admin/export/{kind}.{csv|xlsx}."""
+    """/admin/import, /admin/import/{token}, /admin/import/export/{kind}.{csv|xlsx}."""
 
     @get("/admin/import", opt={"roles": IMPORTERS}, sync_to_thread=True)
     def start(self, request: Request) -> Template:
@@ -155,7 +156,7 @@ class ImportController(Controller):
                      "kind_ru": KINDS[s.kind]},
         )  # fmt: skip
 
-    @get("/admin/export/{name:str}", opt={"roles": IMPORTERS}, sync_to_thread=True)
+    @get("/admin/import/export/{name:str}", opt={"roles": IMPORTERS}, sync_to_thread=True)
     def export(self, request: Request, name: FromPath[str]) -> Response[bytes]:
         kind, _, fmt = name.partition(".")
         if kind not in KINDS or fmt not in ("csv", "xlsx"):
