@@ -15,6 +15,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .datadir import DataDir
@@ -125,27 +126,59 @@ def _schema(dd: DataDir) -> str:
     return str(row[0]) if row else "unknown"
 
 
+def _records(path: Path) -> list[dict[str, Any]]:
+    """The parsable JSON lines of the tail of a JSON Lines file."""
+    if not path.exists():
+        return []
+    out = []
+    for line in _tail(path).split(b"\n"):
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            out.append(value)
+    return out
+
+
+def _entries(record: dict[str, Any]) -> int:
+    feeds = record.get("feeds")
+    if not isinstance(feeds, dict):
+        return 0
+    return sum(int(f.get("entries", 0)) for f in feeds.values() if isinstance(f, dict))
+
+
 def backup_health(
     dd: DataDir, config: LocalConfig, statuses: dict[str, JobStatus]
 ) -> list[BackupHealth]:
-    """The last backup run on each configured medium (its ``backups.jsonl``), or what the
-    scheduled job last said about a medium that is not connected now."""
+    """The last backup to each medium: the configured ones (``ejournal.toml``) and any other
+    that ``ejournal backup`` recorded in ``DATA_DIR/backups.jsonl``. For a medium with no
+    local record: its own ``backups.jsonl``, or what the scheduled job last said about it."""
+    local: dict[str, dict[str, Any]] = {}
+    for r in _records(dd.path / BACKUPS):
+        local[str(r.get("label", ""))] = r  # the last one per label wins
     key_id = f"{dd.root_verifier().key_id:08x}"
     out = []
+    labels = set()
     for m in config.media:
-        records = m.path / BACKUP_DIR / key_id / BACKUPS
-        if records.exists():
-            last = _last_line(records) or {}
-            feeds = last.get("feeds") if isinstance(last.get("feeds"), dict) else {}
-            entries = sum(int(f.get("entries", 0)) for f in feeds.values() if isinstance(f, dict))  # type: ignore[union-attr]
-            out.append(BackupHealth(m.label, m.path, True, str(last.get("time", "")),
-                                    bool(last.get("verified")), entries))  # fmt: skip
-        else:
-            job = statuses.get("backup")
-            said = (job.details.get("media") or {}).get(m.label, "") if job else ""
-            when = job.time if job and said else ""
-            ok = str(said).startswith("verified") if said else None
-            out.append(BackupHealth(m.label, m.path, m.path.is_dir(), when, ok))
+        labels.add(m.label)
+        found = (
+            local.get(m.label) or (_records(m.path / BACKUP_DIR / key_id / BACKUPS) or [None])[-1]
+        )
+        if found:
+            out.append(BackupHealth(m.label, m.path, m.path.is_dir(), str(found.get("time", "")),
+                                    bool(found.get("verified")), _entries(found)))  # fmt: skip
+            continue
+        job = statuses.get("backup")
+        said = (job.details.get("media") or {}).get(m.label, "") if job else ""
+        when = job.time if job and said else ""
+        ok = str(said).startswith("verified") if said else None
+        out.append(BackupHealth(m.label, m.path, m.path.is_dir(), when, ok))
+    for label, r in local.items():
+        if label not in labels:
+            path = Path(str(r.get("medium") or r.get("folder") or "?"))
+            out.append(BackupHealth(label, path, path.is_dir(), str(r.get("time", "")),
+                                    bool(r.get("verified")), _entries(r)))  # fmt: skip
     return out
 
 
@@ -166,10 +199,10 @@ def collect(data_dir: Path, now: datetime | None = None) -> Health:
     backups = tuple(backup_health(dd, config, statuses))
     usage = shutil.disk_usage(dd.path)
     alarms = list(open_alarms(dd.path))
-    if not config.media:
+    if not config.media and not backups:
         warnings.append(f"no backup media configured in {dd.path / 'ejournal.toml'}")
     verified = [b.last_time for b in backups if b.last_ok and b.last_time]
-    if config.media and (
+    if (config.media or backups) and (
         not verified or _age(max(verified), now) > timedelta(days=config.overdue_days)
     ):
         alarms.append(

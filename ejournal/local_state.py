@@ -22,14 +22,21 @@ by the scheduled jobs of issue #10; the diary's e-mail outbox writes ``status/ma
 ``ok: false`` while messages fail to go out, and ``ejournal status`` and the administration's
 banner show every status that is not ok.
 
-Alarms ``alarms.jsonl``: one JSON object a line, appended by whoever raises it (the sync of
-replicas records forks there)::
+Alarms ``alarms.jsonl``: one JSON object a line, appended by whoever raises one. Backups and
+syncs of replicas (issue #9, ``sync/records.py``) write a line per fork or refused copy::
 
-    {"time": "2026-12-01T10:00:00+07:00", "kind": "fork", "id": "fork-…",
-     "message": "feed 49731c… differs from the copy on …", "resolved": false}
+    {"time": "2026-12-01T10:00:00+07:00", "kind": "fork" | "invalid", "feed": "<feed-id>",
+     "operation": "backup" | "sync", "source": "…", "dest": "…", "problems": ["FORK in …"]}
 
-A later line with the same ``id`` and ``"resolved": true`` closes it. Lines that do not parse
-are shown as alarms themselves (a broken alarms file is worth a look).
+and ``ejournal alarms DATA_DIR --clear`` moves the file aside once dealt with. Any other part
+may append ``{"time", "kind", "message"}``; with an ``id``, a later line with the same ``id``
+and ``"resolved": true`` closes that alarm. A line that does not parse is shown as an alarm
+itself (a broken alarms file is worth a look).
+
+Backups: besides each medium's own ``backups.jsonl``, ``ejournal backup`` appends the same
+record to ``DATA_DIR/backups.jsonl`` (``label``, ``time``, ``medium``, ``verified``, …):
+``ejournal status`` reads the last one per label, as data (``ejournal`` imports nothing from
+``sync/``).
 """
 
 from __future__ import annotations
@@ -147,11 +154,19 @@ def open_alarms(data_dir: Path) -> list[Alarm]:
             if b.get("resolved"):
                 alarms.pop(key, None)
             else:
-                alarms[key] = Alarm(str(b.get("kind", "alarm")), str(b.get("message", "")),
+                alarms[key] = Alarm(str(b.get("kind", "alarm")), _alarm_text(b),
                                     str(b.get("time", "")), key)  # fmt: skip
         except (ValueError, AttributeError):
             alarms[f"line-{n}"] = Alarm("alarms-file", f"{ALARMS} line {n} does not parse")
     return list(alarms.values())
+
+
+def _alarm_text(b: dict[str, Any]) -> str:
+    if b.get("message"):
+        return str(b["message"])
+    where = " ".join(f"{k} {b[k]}" for k in ("operation", "feed", "dest") if b.get(k))
+    problems = "; ".join(str(p) for p in b.get("problems") or [])
+    return ": ".join(x for x in (where, problems) if x) or "(no details)"
 
 
 def problems(data_dir: Path) -> list[str]:
@@ -172,4 +187,8 @@ JOB_RU = {
     "backup": "Еженедельная резервная копия",
     "mail": "Отправка почты",
 }
-ALARM_RU = {"fork": "Расхождение копий журнала (форк)", "mail": "Почта"}
+ALARM_RU = {
+    "fork": "Расхождение копий журнала (форк)",
+    "invalid": "Копия журнала не прошла проверку",
+    "mail": "Почта",
+}

@@ -112,3 +112,24 @@ def test_admin_home_page_shows_a_failed_verification(tmp_path: Path) -> None:
         write_status(data, "verify", True, "ok")
         assert "Требует внимания" not in client.get("/").text
     auth.close()
+
+
+def test_alarms_and_backups_as_the_sync_of_replicas_records_them(school: School) -> None:
+    # The formats of sync/records.py (issue #9): a fork alarm, a local backup record.
+    fork = {"time": "2026-12-01T10:00:00+07:00", "kind": "fork", "feed": "ab12",
+            "operation": "backup", "source": "/srv", "dest": "/media/usb",
+            "problems": ["FORK in feed ab12"]}  # fmt: skip
+    (school.path / "alarms.jsonl").write_text(json.dumps(fork) + "\n", encoding="utf-8")
+    record = {"label": "флешка учителя", "time": "2026-12-01T09:00:00+07:00",
+              "medium": "/media/teacher", "verified": True,
+              "feeds": {school.feed_id: {"entries": 1, "status": "ok"}}}  # fmt: skip
+    (school.path / "backups.jsonl").write_text(
+        "{torn\n" + json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    result = run("status", str(school.path))
+    assert result.exit_code == 1
+    assert (
+        "ALARM fork: operation backup feed ab12 dest /media/usb: FORK in feed ab12" in result.output
+    )
+    line = "backup «флешка учителя» (/media/teacher, not connected): last backup 2026-12-01 09:00"
+    assert line + " verified" in result.output
