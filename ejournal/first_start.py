@@ -82,7 +82,8 @@ def parse_schemes(text: str) -> tuple[PeriodScheme, ...]:
     Raises:
         SetupError: a bad item, overlapping grades, or grades left without periods.
     """
-    schemes, seen = [], set()
+    schemes: list[PeriodScheme] = []
+    seen: set[int] = set()
     for item in (x.strip() for x in text.split(",")):
         found = SCHEME_ITEM.fullmatch(item)
         if found is None:

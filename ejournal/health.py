@@ -162,9 +162,8 @@ def backup_health(
     labels = set()
     for m in config.media:
         labels.add(m.label)
-        found = (
-            local.get(m.label) or (_records(m.path / BACKUP_DIR / key_id / BACKUPS) or [None])[-1]
-        )
+        on_medium = _records(m.path / BACKUP_DIR / key_id / BACKUPS)
+        found = local.get(m.label) or (on_medium[-1] if on_medium else None)
         if found:
             out.append(BackupHealth(m.label, m.path, m.path.is_dir(), str(found.get("time", "")),
                                     bool(found.get("verified")), _entries(found)))  # fmt: skip
