@@ -10,10 +10,11 @@ PORT   ?= 8000
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	fonts-liberation2 fonts-paratype
 # ...and the tests: Go's note/tlog packages (an independent peer implementation), Chromium for
-# browser tests, poppler-utils and qpdf to read and check PDFs. (npm, for axe-core, comes with
-# the machine's Node.js; Debian's npm package conflicts with it.)
+# browser tests, poppler-utils and qpdf to read and check PDFs, systemd for systemd-analyze
+# verify of the generated service units. (npm, for axe-core, comes with the machine's Node.js;
+# Debian's npm package conflicts with it.)
 DEB_TEST_PACKAGES := $(DEB_PACKAGES) golang-go golang-golang-x-mod-dev chromium poppler-utils \
-	qpdf
+	qpdf systemd
 AXE_VERSION := 4.14.1
 AXE := .cache/axe/node_modules/axe-core/axe.min.js
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

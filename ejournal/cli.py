@@ -15,14 +15,12 @@ import click
 
 from . import __version__
 from .blobs import verify_blobs
-from .datadir import DataDir, DataDirError, init_data_dir
-from .demo import DemoError, DemoOptions, build_demo
+from .datadir import DataDir, DataDirError
 from .log.errors import FormatError, IntegrityError, KeyFileError, LogError
 from .log.feed import SigningPolicy
 from .log.keys import load_public_key
 from .log.note import Ed25519Verifier, parse_vkey
 from .log.verify import verify_data_dir
-from .projection.db import rebuild as rebuild_projection
 
 EXIT_OK, EXIT_INTEGRITY, EXIT_USAGE = 0, 1, 2
 
@@ -39,7 +37,7 @@ def handle_errors(func: F) -> F:
         except IntegrityError as e:
             click.echo(f"error: {e}", err=True)
             sys.exit(EXIT_INTEGRITY)
-        except (DataDirError, DemoError, KeyFileError, LogError, OSError) as e:
+        except (DataDirError, KeyFileError, LogError, OSError) as e:
             click.echo(f"error: {e}", err=True)
             sys.exit(EXIT_USAGE)
 
@@ -59,31 +57,6 @@ DATA_DIR = click.argument(
 
 @main.command()
 @DATA_DIR
-@handle_errors
-def init(data_dir: Path) -> None:
-    """Create a school's data directory with its root key, a device key and the device's feed.
-
-    The school root key is written to DATA_DIR/keys/root.key: copy it to a flash drive kept
-    in the director's safe and delete it from the server.
-    """
-    result = init_data_dir(data_dir)
-    click.echo(f"Created the school data directory {data_dir}")
-    click.echo(f"  device feed:      {result.feed_id}")
-    click.echo(f"  school root key:  {result.root.vkey()}")
-    click.echo("")
-    click.echo(f"The school root PRIVATE key is in {result.data_dir.root_key}.")
-    click.echo(
-        "Copy it to a flash drive kept in the director's safe, then delete it from this server."
-    )
-    click.echo("Закрытый корневой ключ школы записан в этот файл: скопируйте его на флешку,")
-    click.echo("храните её в сейфе директора и удалите файл с сервера.")
-    click.echo(
-        "Write down the root key line above (or print it): it is what proves the archive authentic."
-    )
-
-
-@main.command()
-@DATA_DIR
 @click.option(
     "--root-key",
     "root_key",
@@ -91,8 +64,9 @@ def init(data_dir: Path) -> None:
     "default: DATA_DIR/keys/root.vkey.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+@click.option("--record", is_flag=True, help="Record the outcome in DATA_DIR/status/verify.json.")
 @handle_errors
-def verify(data_dir: Path, root_key: str | None, quiet: bool) -> None:
+def verify(data_dir: Path, root_key: str | None, quiet: bool, record: bool) -> None:
     """Verify every feed: entries, Merkle trees, checkpoint signatures and cosignatures.
 
     Exit code 0: all good; 1: an integrity problem was found; 2: usage error.
@@ -112,6 +86,12 @@ def verify(data_dir: Path, root_key: str | None, quiet: bool) -> None:
             )
     for problem in report.all_problems:
         click.echo(f"FAIL {problem}", err=True)
+    if record:
+        from .local_state import write_status
+
+        problems = [str(p) for p in report.all_problems]
+        message = f"{report.entries:,} entries verified" if report.ok else "; ".join(problems[:5])
+        write_status(dd.path, "verify", report.ok, message, entries=report.entries)
     if not report.ok:
         sys.exit(EXIT_INTEGRITY)
     if not quiet:
@@ -154,7 +134,11 @@ def rebuild(data_dir: Path) -> None:
 
     Stop the journal first: the database is replaced when the rebuild is complete.
     """
+    from .projection.db import rebuild as rebuild_projection
+    from .upgrade import check_format
+
     dd = DataDir(data_dir).require()
+    check_format(dd)
     started = time.perf_counter()
     count = rebuild_projection(dd.feeds, dd.path / "journal.sqlite")
     seconds = time.perf_counter() - started
@@ -204,10 +188,18 @@ def demo(data_dir: Path, students: int, years: int, seed: int, today: datetime |
     years complete and closed; the current one filled up to the day before --today. DATA_DIR
     must not exist or be empty (exit code 2 otherwise).
     """
+    # Imported here: the generator is large, and other commands (status) should start quickly.
+    from .demo import DemoError, DemoOptions, build_demo
+
     options = DemoOptions(
         students=students, years=years, seed=seed, today=today.date() if today else None
     )
-    result = build_demo(data_dir, options, progress=lambda line: click.echo(f"  {line}", err=True))
+    try:
+        result = build_demo(
+            data_dir, options, progress=lambda line: click.echo(f"  {line}", err=True)
+        )
+    except DemoError as e:
+        raise DataDirError(str(e)) from e
     click.echo(
         f"Demo school in {result.path}, filled up to {result.today - timedelta(days=1)} "
         f"(seed {seed}): {result.seconds:.1f} s, {result.entries / result.seconds:,.0f} entries/s"
@@ -262,29 +254,59 @@ def demo_accounts(data_dir: Path) -> None:
 @click.option(
     "--secure-cookies",
     is_flag=True,
-    help="Mark the session cookie Secure: only when the journal is reached over https "
-    "(behind a TLS proxy). Without TLS a browser would refuse such a cookie.",
+    help="Mark the session cookie Secure without TLS here: when a TLS proxy in front serves "
+    "https. (With DATA_DIR/tls the cookie is Secure anyway.)",
+)
+@click.option(
+    "--insecure-lan",
+    is_flag=True,
+    help="Serve plain http on an address other than loopback: passwords then cross the "
+    "school network unencrypted. Without it, only https (ejournal tls) is served there.",
 )
 @handle_errors
-def serve(data_dir: Path, host: str, port: int, secure_cookies: bool) -> None:
-    """Serve the web journal of DATA_DIR (sign in at http://HOST:PORT/login).
+def serve(data_dir: Path, host: str, port: int, secure_cookies: bool, insecure_lan: bool) -> None:
+    """Serve the web journal of DATA_DIR: https when DATA_DIR/tls holds a certificate
+    (made by `ejournal tls`), else plain http on loopback only (or with --insecure-lan).
 
-    A school server on its own network usually has no TLS: the session cookie is then sent
-    over plain http (HttpOnly, SameSite=Lax). Use --secure-cookies behind an https proxy.
+    Opening an older data directory upgrades it (the projection is rebuilt, the feeds are
+    never touched); a data directory written by a newer ejournal is refused.
     """
+    import ipaddress
+
     import uvicorn
 
     from web import create_app
 
-    DataDir(data_dir).require()
-    app = create_app(data_dir, secure_cookies=secure_cookies)
-    click.echo(f"Электронный журнал: http://{host}:{port}/  (Ctrl+C — остановить)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    from .projection.schema import SCHEMA_VERSION
+    from .tls import tls_files
+    from .upgrade import check_format, projection_version
 
+    dd = DataDir(data_dir).require()
+    check_format(dd)
+    schema = projection_version(dd.path / "journal.sqlite")
+    if schema is not None and schema != SCHEMA_VERSION:
+        click.echo(
+            f"The projection is of schema {schema}, this version uses {SCHEMA_VERSION}: "
+            "rebuilding it from the feeds before serving (the feeds are not changed)…"
+        )
+    files = tls_files(dd.path)
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    ssl: dict[str, str] = {}
+    if files.ready():
+        ssl = {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
+    elif not loopback and not insecure_lan:
+        raise DataDirError(
+            f"refusing plain http on {host}: make a certificate with "
+            "'ejournal tls DATA_DIR --host NAME --ip ADDRESS', or pass --insecure-lan"
+        )
+    app = create_app(data_dir, secure_cookies=bool(ssl) or secure_cookies)
+    scheme = "https" if ssl else "http"
+    click.echo(f"Электронный журнал: {scheme}://{host}:{port}/  (Ctrl+C — остановить)")
+    uvicorn.run(app, host=host, port=port, log_level="warning", **ssl)  # type: ignore[arg-type]
 
-from .cli_sync import register as _register_sync  # noqa: E402  (backup, restore, sync)
-
-_register_sync(main)
 
 @main.command(
     "archive",
@@ -304,23 +326,24 @@ def archive(args: tuple[str, ...]) -> None:
     group.main(args=list(args), prog_name="ejournal archive")
 
 
-# Commands of their own modules. They import this module, so under `python -m ejournal.cli`
-# (this file then runs as __main__) they register on the package's module, which __main__ runs.
+# Commands of their own modules, registered last. They import DATA_DIR, handle_errors… from
+# this module, so they register only on the module proper: under `python -m ejournal.cli` this
+# file also runs as __main__, and the block at the end runs the module proper instead.
 if __name__ != "__main__":
-    from .cli_mail import mail  # noqa: E402  (issue #6: e-mail digests)
+    from .cli_lists import export, import_
+    from .cli_mail import mail  # issue #6: e-mail digests
+    from .cli_ops import install_service, scheduled_backup, status, tls, uninstall_service
+    from .cli_reports import documents  # issue #5: a closed year's printed documents
+    from .cli_setup import init, keys
+    from .cli_sync import register as _register_sync  # issue #9: backup, restore, sync
 
-    main.add_command(mail)
-
-
-# Commands of other modules, registered last: they import from here. Run as `python -m
-# ejournal.cli`, this module is __main__: name it ejournal.cli too, or they would load it twice.
-sys.modules.setdefault("ejournal.cli", sys.modules[__name__])
-from .cli_reports import documents  # noqa: E402
-
-main.add_command(documents)
-
+    _register_sync(main)
+    for command in (init, keys, import_, export, tls, install_service, uninstall_service,
+                    scheduled_backup, status, mail, documents):  # fmt: skip
+        main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover
-    from ejournal.cli import main as registered_main
+    # `python -m ejournal.cli`: run the module proper, which has every command.
+    from ejournal.cli import main as ejournal_main
 
-    registered_main()
+    ejournal_main()

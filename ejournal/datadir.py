@@ -8,6 +8,7 @@
     data/keys/root.key         the school root private key: move it to a flash drive in the safe
     data/journal.sqlite        projection, disposable
     data/auth.sqlite           password hashes and sessions, never archived
+    data/FORMAT                the data directory's format version (ejournal/upgrade.py)
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ from .log.keys import (
 from .log.note import Ed25519Signer, Ed25519Verifier
 
 KEY_ACTOR = "system"
+# The data directory's format: 1 had no FORMAT file (ejournal 0.1 up to issue #10); 2 has one.
+# What each version changed, and how an older one is upgraded, is in ejournal/upgrade.py.
+FORMAT_VERSION = 2
+FORMAT_FILE = "FORMAT"
+FORMAT_TEXT = "ejournal data directory format {}\n"
 
 
 class DataDirError(ValueError):
@@ -66,6 +72,15 @@ class DataDir:
     @property
     def device_vkey(self) -> Path:
         return self.keys / "device.vkey"
+
+    @property
+    def format_file(self) -> Path:
+        return self.path / FORMAT_FILE
+
+    def write_format(self, version: int = FORMAT_VERSION) -> None:
+        tmp = self.format_file.with_name(FORMAT_FILE + ".tmp")
+        tmp.write_text(FORMAT_TEXT.format(version), encoding="ascii")
+        tmp.replace(self.format_file)
 
     def exists(self) -> bool:
         return self.root_vkey.exists() and self.feeds.is_dir()
@@ -137,4 +152,5 @@ def init_data_dir(path: Path, **options: Any) -> InitResult:
     write_public_key(data_dir.root_vkey, root.verifier())
     write_public_key(data_dir.device_vkey, device.verifier())
     create_device_feed(data_dir, root, device, **options).close()
+    data_dir.write_format()
     return InitResult(data_dir, feed_id, root.verifier())

@@ -20,21 +20,22 @@ from .model.ids import IdFactory
 from .projection.db import Projection, ProjectionError, rebuild
 
 
-def _open_projection(data_dir: DataDir) -> Projection:
-    """The projection, up to date with every feed in the merged order (rebuilt if need be)."""
+def _open_projection(data_dir: DataDir) -> tuple[Projection, bool]:
+    """The projection, up to date with every feed in the merged order (rebuilt if need be),
+    and whether it was rebuilt."""
     db_path = data_dir.path / "journal.sqlite"
     try:
         projection = Projection(db_path)
         if projection.in_merged_order(data_dir.feeds):
             projection.catch_up(data_dir.feeds)
-            return projection
+            return projection, False
         projection.close()
     except ProjectionError:
         pass
     rebuild(data_dir.feeds, db_path)
     projection = Projection(db_path)
     projection.catch_up(data_dir.feeds)
-    return projection
+    return projection, True
 
 
 def _only_receipts(feed_dir: Path, start: int) -> bool:
@@ -52,21 +53,30 @@ class Journal:
         self._lock = threading.RLock()
         self.ids = IdFactory()
         self._foreign_seen: list[tuple[str, int, int]] | None = None
+        self.upgrade: Any = None  # the UpgradeReport of opening it (ejournal.upgrade)
 
     @classmethod
     def open(cls, path: Path, **feed_options: Any) -> Journal:
         """Open a school's data directory for writing; bring the projection up to date.
 
-        A projection of another schema version is rebuilt from the feeds.
+        A projection of another schema version is rebuilt from the feeds; a data directory
+        written by a newer ejournal is refused (``ejournal.upgrade``).
         """
+        from . import upgrade
+
         data_dir = DataDir(path).require()
+        before = upgrade.check_format(data_dir)
         feed = data_dir.open_feed(**feed_options)
         try:
-            projection = _open_projection(data_dir)
+            db_path = data_dir.path / "journal.sqlite"
+            schema = upgrade.projection_version(db_path)
+            projection, rebuilt = _open_projection(data_dir)
+            report = upgrade.finish(data_dir, before, schema, rebuilt)
         except BaseException:
             feed.close()
             raise
         journal = cls(data_dir, feed, projection)
+        journal.upgrade = report
         journal._record_receipts()
         return journal
 

@@ -42,6 +42,7 @@ from .views.diary import DiaryController
 from .views.distance_area import DISTANCE_CONTROLLERS
 from .views.feeds import FeedsController, start_replication, stop_replication
 from .views.home import HomeController
+from .views.imports import ImportController
 from .views.lesson import LessonController
 from .views.logins import LoginsController
 from .views.mail import MailController
@@ -49,6 +50,7 @@ from .views.messages import MessagesController, count_unread
 from .views.paper import PaperController
 from .views.reports import ReportsController
 from .views.teacher import TeacherController
+from .views.tls import TlsController
 
 HERE = Path(__file__).parent
 # Administration (issue #4 item 5) and the class teacher's logins (item 4).
@@ -176,6 +178,8 @@ def create_app(
             PaperController,
             MailController,
             ReportsController,
+            ImportController,
+            TlsController,
             create_static_files_router(
                 cache_control=CacheControlHeader(max_age=STATIC_MAX_AGE),
                 path="/static",

@@ -218,6 +218,12 @@ class AuthStore:
         row = self._db.execute("SELECT login FROM accounts WHERE person = ?", (person,)).fetchone()
         return row[0] if row else None
 
+    def person_of_login(self, login: str) -> str | None:
+        row = self._db.execute(
+            "SELECT person FROM accounts WHERE login = ?", (normalise_login(login),)
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def verify_login(self, login: str, password: str, address: str = "") -> str:
         """The person id for a right login and password.
 

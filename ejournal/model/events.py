@@ -662,6 +662,8 @@ class FinalsAcknowledged(Event, frozen=True):
     student: str
     period: str
     note: str = ""
+
+
 # --- reports (R-CTL-1) -----------------------------------------------------------------------
 
 
@@ -671,3 +673,22 @@ class ReportsConfigured(Event, frozen=True):
     have in a course in a period (mark density, 001 App.1 4.3); see rules.DEFAULT_MIN_MARKS."""
 
     min_marks: int
+
+
+# --- running a school: lists imported from spreadsheets (issue #10, R-STR-2, R-STR-7) -------
+
+
+@event("people.imported")
+class PeopleImported(Event, frozen=True):
+    """A list of students, parents or staff taken from a spreadsheet. The people, enrolments
+    and roles it added are the entries recorded in the same append, just before this one."""
+
+    kind: str  # "students" | "parents" | "staff"
+    source: str  # the file's name as uploaded
+    sha256: str  # of the file's bytes
+    persons: int = 0  # people registered
+    enrolments: int = 0
+    roles: int = 0
+    classes: int = 0  # classes created for it
+    unchanged: int = 0  # rows already in the journal
+    skipped: int = 0  # rows left out: with problems, or skipped by the operator

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
-# 1: the first; 2: distance learning, replication receipts, imports; 3: reports' settings and
-# covering indexes, acknowledgements, message threads.
+# 1: the first; 2 (this session's branches each bumped it; merged as one step): distance
+# learning, replication receipts, imports, reports' settings and covering indexes,
+# acknowledgements, message threads. 3: all of them together.
 SCHEMA_VERSION = 3
 
 SCHEMA = """
@@ -227,6 +228,13 @@ CREATE TABLE unknown_entries (ref TEXT PRIMARY KEY, type TEXT, at TEXT);
 -- ``other`` up to ``size`` entries (replica.received); the conflicts query reads it.
 CREATE TABLE receipts (
     feed TEXT, seq INTEGER, other TEXT, size INTEGER, at TEXT, PRIMARY KEY (feed, seq, other)
+);
+
+-- lists imported from spreadsheets (issue #10): one row per people.imported entry
+CREATE TABLE imports (
+    ref TEXT PRIMARY KEY, at TEXT, by TEXT, kind TEXT, source TEXT, sha256 TEXT,
+    persons INTEGER, enrolments INTEGER, roles INTEGER, classes INTEGER, unchanged INTEGER,
+    skipped INTEGER
 );
 """
 

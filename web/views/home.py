@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.response import Redirect, Template
 
+from ejournal.local_state import problems
 from ejournal.model.access import ROLES
 from ejournal.queries.mailbox import announcements_for
 
@@ -33,5 +34,9 @@ class HomeController(Controller):
                 "user": user,
                 "roles": [ROLES[r] for r in sorted(user.roles) if r in ROLES],
                 "changed": bool(request.query_params.get("changed")),
+                # issue #10: failed daily verification, backups, open alarms (admins only)
+                "ops_problems": problems(request.app.state.journal.data_dir.path)
+                if user.roles & {"admin", "director"}
+                else [],
             },
         )

@@ -1,0 +1,51 @@
+"""A journal served over https with the school's own certificate (issue #10), and Chromium
+trusting exactly that server key: ``--ignore-certificate-errors-spki-list`` with the
+base64 SHA-256 of the server certificate's public key, never "ignore all errors"."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from browser import CHROMIUM, CHROMIUM_ARGS, free_port
+from litestar import Litestar
+
+
+@contextmanager
+def https_server(app: Litestar, data_dir: Path) -> Iterator[str]:
+    """Serve ``app`` over https with DATA_DIR/tls on a free loopback port; yields its URL."""
+    port = free_port()
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ssl_certfile=str(data_dir / "tls" / "server.crt"),
+        ssl_keyfile=str(data_dir / "tls" / "server.key"),
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the https server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"https://localhost:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def launch_pinned(browser_type: Any, spki: str | None) -> Any:
+    """Another Chromium of the session's Playwright (``chromium.browser_type``, from the
+    ``chromium`` fixture: one Playwright per process) that trusts the server key ``spki``
+    (None: nothing beyond the system's roots)."""
+    extra = [f"--ignore-certificate-errors-spki-list={spki}"] if spki else []
+    return browser_type.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra])

@@ -1,0 +1,107 @@
+"""The journal as a systemd service (issue #10): the generated unit and timers pass
+``systemd-analyze verify``, run under their own user with the hardening asked for, and
+uninstall removes them. Nothing is enabled on this machine (--root)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ejournal.cli import main
+from ejournal.datadir import init_data_dir
+from ejournal.service import UNITS, ServiceOptions, units
+
+SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args), prog_name="ejournal")
+
+
+def analyze(paths: list[Path]) -> subprocess.CompletedProcess[str]:
+    if SYSTEMD_ANALYZE is None:
+        pytest.fail("systemd-analyze is missing: `make test` installs systemd (Debian)")
+    return subprocess.run(
+        [SYSTEMD_ANALYZE, "verify", *map(str, paths)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    init_data_dir(tmp_path / "school")
+    (tmp_path / "school" / "ejournal.toml").write_text(
+        f'[[backup]]\nmedium = "{tmp_path / "usb"}"\nlabel = "флешка в сейфе"\n', encoding="utf-8"
+    )
+    return tmp_path / "school"
+
+
+def test_generated_units_pass_systemd_analyze_verify(data_dir: Path, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    result = run("install-service", str(data_dir), "--root", str(root), "--insecure-lan")
+    assert result.exit_code == 0, result.output
+    folder = root / "etc/systemd/system"
+    written = sorted(folder.iterdir())
+    assert sorted(p.name for p in written) == sorted(UNITS)
+    checked = analyze(written)
+    assert checked.returncode == 0 and checked.stderr.strip() == "", checked.stderr
+    service = (folder / "ejournal.service").read_text()
+    for line in [
+        "User=ejournal", "Restart=on-failure", "NoNewPrivileges=yes", "ProtectSystem=strict",
+        f"ReadWritePaths={data_dir.resolve()}", "PrivateTmp=yes", "WantedBy=multi-user.target",
+    ]:  # fmt: skip
+        assert line in service.splitlines(), line
+    assert "--insecure-lan" in service
+    backup = (folder / "ejournal-backup.service").read_text()
+    # the backup may write to the configured medium (and only there, besides DATA_DIR)
+    assert f"ReadWritePaths={data_dir.resolve()} -{tmp_path / 'usb'}" in backup
+    assert "scheduled-backup" in backup
+    assert "OnCalendar=Fri *-*-* 15:00" in (folder / "ejournal-backup.timer").read_text()
+    assert "verify -q --record" in (folder / "ejournal-verify.service").read_text()
+    assert "Persistent=true" in (folder / "ejournal-verify.timer").read_text()
+    assert "useradd --system" in result.output and "systemctl enable --now" in result.output
+
+
+def test_systemd_analyze_catches_a_broken_unit(tmp_path: Path) -> None:
+    # The check above means something: a unit with a mistake does not pass.
+    broken = units(ServiceOptions(tmp_path))["ejournal.service"].replace(
+        "Restart=on-failure", "Restart=sometimes"
+    )
+    path = tmp_path / "ejournal.service"
+    path.write_text(broken)
+    checked = analyze([path])
+    assert "restart specifier" in checked.stderr  # a warning: the first test wants none
+
+
+def test_a_low_port_gets_only_the_capability_to_bind_it(tmp_path: Path) -> None:
+    low = units(ServiceOptions(tmp_path, port=443))["ejournal.service"]
+    assert "AmbientCapabilities=CAP_NET_BIND_SERVICE" in low
+    high = units(ServiceOptions(tmp_path, port=8443))["ejournal.service"]
+    assert "CapabilityBoundingSet=\n" in high and "Ambient" not in high
+
+
+def test_install_refuses_plain_http_on_the_lan_and_uninstall_removes_units(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "root"
+    refused = run("install-service", str(data_dir), "--root", str(root))
+    assert refused.exit_code == 2 and "ejournal tls" in refused.output
+    assert not (root / "etc/systemd/system/ejournal.service").exists()
+    assert run("tls", str(data_dir), "--host", "journal.school.local").exit_code == 0
+    assert run("install-service", str(data_dir), "--root", str(root)).exit_code == 0
+    removed = run("uninstall-service", "--root", str(root))
+    assert removed.exit_code == 0 and not any((root / "etc/systemd/system").iterdir())
+    assert data_dir.is_dir()  # the records stay
+
+
+def test_install_without_root_privileges_or_a_root_folder_is_refused(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    monkeypatch.delenv("EJOURNAL_SYSTEMD_ROOT", raising=False)
+    result = run("install-service", str(data_dir), "--insecure-lan")
+    assert result.exit_code == 2 and "needs root" in result.output
