@@ -107,8 +107,17 @@ def reports_documents(data_dir: Path) -> Callable[[str], Iterable[tuple[str, byt
     type=click.Path(dir_okay=False, path_type=Path),
     help="The school root private key (default DATA_DIR/keys/root.key).",
 )
+@click.option(
+    "--documents/--no-documents",
+    default=True,
+    show_default=True,
+    help="Put the year's summary sheets and printed class journals (PDF/A, from "
+    "ejournal.reports) in the package. --no-documents seals the log alone (quick test seals).",
+)
 @handle_errors
-def seal(data_dir: Path, year: str, out_dir: Path, root_key: Path | None) -> None:
+def seal(
+    data_dir: Path, year: str, out_dir: Path, root_key: Path | None, documents: bool
+) -> None:
     """Seal a closed school year into an archive package (a BagIt bag) and verify it.
 
     The root key signs the package twice: Ed25519 and ML-DSA-65. The ML-DSA-65 companion key
@@ -120,8 +129,8 @@ def seal(data_dir: Path, year: str, out_dir: Path, root_key: Path | None) -> Non
 
     key_path, root = _root_signer(_require(data_dir), root_key)
     companion = root_companion(root, key_path, data_dir / "archive" / "keys")
-    hook = reports_documents(data_dir)
-    if hook is None:
+    hook = reports_documents(data_dir) if documents else None
+    if hook is None and documents:
         click.echo(
             "note: ejournal.reports gives no documents yet: the package has no PDFs", err=True
         )

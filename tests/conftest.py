@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 # Fixture modules that test files import from before naming them in pytest_plugins.
-pytest.register_assert_rewrite("browser")
+pytest.register_assert_rewrite("browser", "school", "web_fixture", "school_fixture")
 
 from ejournal.datadir import DataDir, init_data_dir
 from ejournal.log import Entry, Feed, NewEntry, Report, SigningPolicy, verify_data_dir

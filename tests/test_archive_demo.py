@@ -34,8 +34,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
     packages = []
     for year in YEARS:
         done = runner.invoke(
-            main, ["archive", "seal", str(path), "--year", year, "--out", str(out)]
-        )
+            main,
+            ["archive", "seal", str(path), "--year", year, "--out", str(out), "--no-documents"],
+        )  # the documents: tests/test_archive_documents.py (a journal PDF per class is slow)
         assert done.exit_code == 0, done.output
         assert "verified: OK" in done.output
         packages.append(out / f"{done.output.split('sealed ')[1].split(':')[0].split('/')[-1]}")

@@ -34,4 +34,74 @@ def archive_documents(data_dir: Path, year: str) -> list[tuple[str, bytes]]:
     from .documents import year_documents
 
     with Journal.open(Path(data_dir)) as journal:
-        return year_documents(journal, year)
+        documents = year_documents(journal, year)
+    seen: set[str] = set()
+    named = []
+    for path, content in documents:
+        ascii_path = _ascii_path(path)
+        while ascii_path in seen:  # two class names that read alike in Latin letters
+            stem, dot, ext = ascii_path.rpartition(".")
+            ascii_path = f"{stem}-2{dot}{ext}"
+        seen.add(ascii_path)
+        named.append((ascii_path, content))
+    return named
+
+
+# GOST 7.79-2000 system B, without its apostrophes: archive file names stay plain ASCII (an
+# archive package lives 25 years on file systems and tools we cannot foresee); the documents
+# themselves keep the Cyrillic names.
+_GOST = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "yo",
+            "zh",
+            "z",
+            "i",
+            "j",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "x",
+            "cz",
+            "ch",
+            "sh",
+            "shh",
+            "-",
+            "y",
+            "-",
+            "eh",
+            "yu",
+            "ya",
+        ],
+        strict=True,
+    )
+)
+
+
+def _ascii_path(path: str) -> str:
+    out = []
+    for ch in path:
+        low = ch.lower()
+        if low in _GOST:
+            latin = _GOST[low].strip("-")
+            out.append(latin.upper() if ch != low else latin)
+        elif ch.isascii() and (ch.isalnum() or ch in "._-/"):
+            out.append(ch)
+        else:
+            out.append("_")
+    return "".join(out)
