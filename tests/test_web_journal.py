@@ -187,6 +187,10 @@ SCOPED_REFUSALS = {
     ("teacher", "POST", "/class/{class_id:str}/reason"),
     ("class_teacher", "POST", "/lesson/{lesson:str}"),
     ("class_teacher", "POST", "/lesson/{lesson:str}/comment"),
+    ("class_teacher", "POST", "/lesson/{lesson:str}/mark"),
+    ("class_teacher", "POST", "/lesson/{lesson:str}/substitute"),
+    ("class_teacher", "POST", "/plan/{course:str}"),
+    ("class_teacher", "POST", "/plan/{course:str}/fill"),
 }
 
 

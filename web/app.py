@@ -32,6 +32,10 @@ from .views.account import AccountController
 from .views.classes import ClassController
 from .views.home import HomeController
 from .views.lesson import LessonController
+from .views.marks import MarkController
+from .views.plan import PlanController
+from .views.printing import PrintController
+from .views.remarks import RemarksController
 from .views.teacher import TeacherController
 
 HERE = Path(__file__).parent
@@ -139,6 +143,7 @@ def create_app(
             TeacherController,
             LessonController,
             ClassController,
+            MarkController, PlanController, PrintController, RemarksController,  # teacher (#4)
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],

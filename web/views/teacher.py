@@ -16,7 +16,8 @@ from ejournal.model import lookup
 from ejournal.model.commands import teaching
 from ejournal.model.errors import JournalError, NotFound, RuleViolation
 from ejournal.queries import periods
-from ejournal.queries.grid import Grid, journal_grid
+from ejournal.queries.grid import Grid, grid_cell, journal_grid
+from ejournal.queries.my_remarks import open_remarks
 from ejournal.queries.periods import course_periods
 from ejournal.queries.teacher import my_courses, teacher_day
 from ejournal.queries.viewers import classes_kept_by, course_access
@@ -51,9 +52,16 @@ class TeacherController(Controller):
             courses = my_courses(j.db, user.person, _current_year(j))
             day = teacher_day(j.db, user.person, today)
             kept = classes_kept_by(j.db, user.person, today)
+            remarks = open_remarks(j.db, user.person)
         return Template(
             "teacher/courses.html",
-            context={"user": user, "courses": courses, "day": day, "kept": kept},
+            context={
+                "user": user,
+                "courses": courses,
+                "day": day,
+                "kept": kept,
+                "remarks_open": remarks,
+            },
         )
 
     @get("/journal/{course:str}", opt={"roles": JOURNAL_READERS}, sync_to_thread=True)
@@ -108,18 +116,28 @@ class TeacherController(Controller):
         user = current_user(request)
         assert user is not None
         lesson, student = str(data.get("lesson", "")), str(data.get("student", ""))
+        place = _place(data)
         error = ""
         with reading(j):
             try:
-                _save(j, user.person, course, lesson, student, str(data.get("value", "")))
+                save_cell_text(j, user.person, course, lesson, student, str(data.get("value", "")))
+            except NotFound:
+                raise
             except JournalError as e:
                 error = e.message_ru
-            grid = journal_grid(j.db, course, period)
-        cell, row_index, col_index = _find_cell(grid, lesson, student)
+            grid = None
+            if place is None:
+                # An old page without the cell's place: find it in the grid (slow path).
+                grid = journal_grid(j.db, course, period)
+                cell, row_index, col_index = _find_cell(grid, lesson, student)
+            else:
+                cell, (row_index, col_index) = grid_cell(j.db, lesson, student), place
         return Template(
             "partials/cell.html",
             context={
                 "grid": grid,
+                "course": course,
+                "period": period,
                 "cell": cell,
                 "student": student,
                 "r": row_index,
@@ -222,7 +240,22 @@ def _may_edit(grid: Grid, person: str, roles: frozenset[str]) -> bool:
     return "teacher" in roles and grid.course.teacher.person == person
 
 
-def _save(j: Journal, actor: str, course: str, lesson: str, student: str, text: str) -> None:
+PLACE = re.compile(r"^(0|[1-9][0-9]{0,3})$")
+
+
+def _place(data: dict[str, str]) -> tuple[int, int] | None:
+    """The cell's row and column on the page (sent back by the cell form), if well formed."""
+    r, c = str(data.get("r", "")), str(data.get("c", ""))
+    if PLACE.match(r) and PLACE.match(c):
+        return int(r), int(c)
+    return None
+
+
+def save_cell_text(
+    j: Journal, actor: str, course: str, lesson: str, student: str, text: str
+) -> None:
+    """What a teacher typed in a grid cell: «5», «4 кр» (a mark and its work kind), «Б», «У»,
+    «Н» (an absence) or nothing (present). The commands check every rule."""
     if len(text) > 20:
         raise RuleViolation("Слишком длинная запись для клетки журнала.")
     if not _lesson_of(j, course, lesson):
