@@ -20,19 +20,31 @@ def _grid(site: Site) -> str:
     return f"{site.url}/journal/{i.math_5a}/{i.quarters[1]}"
 
 
-def _tab_to(page: Any, element_id: str, limit: int = 80) -> None:
-    """Press Tab until the element has the focus, as a keyboard user would."""
+FOCUSED_CELL = """() => { const e = document.activeElement;
+    return e && e.name === 'value' && e.closest('table.grid')
+      ? [e.closest('tr').rowIndex, e.closest('td').cellIndex].join(',') : ''; }"""
+
+
+def _tab_to_first_cell(page: Any, limit: int = 80) -> None:
+    """Press Tab until the grid's first cell (first student, first lesson) has the focus, as
+    a keyboard user would."""
     for _ in range(limit):
-        if page.evaluate("document.activeElement && document.activeElement.id") == element_id:
+        if page.evaluate(FOCUSED_CELL) == "1,1":
             return
         page.keyboard.press("Tab")
-    raise AssertionError(f"Tab never reached #{element_id}")
+    raise AssertionError("Tab never reached the grid's first cell")
 
 
-def _type_and_enter(page: Any, text: str, next_id: str) -> None:
+def _type_and_enter(page: Any, text: str, row: int) -> None:
+    """Type in the focused cell, press Enter; wait until the focus is in ``row`` (table row
+    index; the header is row 0) of the first lesson's column."""
     page.keyboard.type(text)
     page.keyboard.press("Enter")
-    page.wait_for_function(f"document.activeElement && document.activeElement.id === '{next_id}'")
+    page.wait_for_function(f"({FOCUSED_CELL})() === '{row},1'")
+
+
+def _cell(page: Any, row: int) -> Any:
+    return page.locator("table.grid tbody tr").nth(row - 1).locator("td").first
 
 
 def test_teacher_enters_marks_and_absences_with_the_keyboard_only(site: Site, chromium: Any) -> None:
@@ -42,16 +54,16 @@ def test_teacher_enters_marks_and_absences_with_the_keyboard_only(site: Site, ch
     try:
         site.sign_in(page, "teacher")
         page.goto(_grid(site))
-        _tab_to(page, "in-0-0")
-        _type_and_enter(page, "5", "in-1-0")  # htmx saves, the next student's cell gets focus
-        _type_and_enter(page, "Н", "in-2-0")
-        _type_and_enter(page, "4 кр", "in-3-0")
-        _type_and_enter(page, "7", "in-3-0")  # refused: the message shows, the focus stays
-        assert "не из системы оценивания" in page.locator("#cell-3-0").inner_text()
+        _tab_to_first_cell(page)
+        _type_and_enter(page, "5", 2)  # htmx saves, the next student's cell gets the focus
+        _type_and_enter(page, "Н", 3)
+        _type_and_enter(page, "4 кр", 4)
+        _type_and_enter(page, "7", 4)  # refused: the message shows, the focus stays
+        assert "не из системы оценивания" in _cell(page, 4).inner_text()
         page.reload()
-        assert page.locator("#cell-0-0 .marks").inner_text().strip() == "5"
-        assert page.locator("#in-1-0").input_value() == "Н"
-        assert page.locator("#cell-2-0 .marks").inner_text().strip() == "4"
+        assert _cell(page, 1).locator(".marks").inner_text().strip() == "5"
+        assert _cell(page, 2).locator("input").input_value() == "Н"
+        assert _cell(page, 3).locator(".marks").inner_text().strip() == "4"
         assert site.sch.one(
             "SELECT count(*) FROM marks WHERE course = ?", i.math_5a
         ) == (2,)

@@ -116,7 +116,6 @@ class TeacherController(Controller):
         user = current_user(request)
         assert user is not None
         lesson, student = str(data.get("lesson", "")), str(data.get("student", ""))
-        place = _place(data)
         error = ""
         with reading(j):
             try:
@@ -125,27 +124,11 @@ class TeacherController(Controller):
                 raise
             except JournalError as e:
                 error = e.message_ru
-            grid = None
-            if place is None:
-                # An old page without the cell's place: find it in the grid (slow path).
-                grid = journal_grid(j.db, course, period)
-                cell, row_index, col_index = _find_cell(grid, lesson, student)
-            else:
-                cell, (row_index, col_index) = grid_cell(j.db, lesson, student), place
+            # Only this cell is read back, not the whole grid.
+            cell = grid_cell(j.db, lesson, student)
         return Template(
             "partials/cell.html",
-            context={
-                "grid": grid,
-                "course": course,
-                "period": period,
-                "cell": cell,
-                "student": student,
-                "r": row_index,
-                "c": col_index,
-                "editable": True,
-                "error": error,
-                "user": user,
-            },
+            context={"cell": cell, "editable": True, "error": error, "user": user},
             status_code=422 if error else 200,
         )
 
@@ -240,17 +223,6 @@ def _may_edit(grid: Grid, person: str, roles: frozenset[str]) -> bool:
     return "teacher" in roles and grid.course.teacher.person == person
 
 
-PLACE = re.compile(r"^(0|[1-9][0-9]{0,3})$")
-
-
-def _place(data: dict[str, str]) -> tuple[int, int] | None:
-    """The cell's row and column on the page (sent back by the cell form), if well formed."""
-    r, c = str(data.get("r", "")), str(data.get("c", ""))
-    if PLACE.match(r) and PLACE.match(c):
-        return int(r), int(c)
-    return None
-
-
 def save_cell_text(
     j: Journal, actor: str, course: str, lesson: str, student: str, text: str
 ) -> None:
@@ -279,12 +251,3 @@ def _lesson_of(j: Journal, course: str, lesson: str) -> bool:
     except JournalError:
         return False
 
-
-def _find_cell(grid: Grid, lesson: str, student: str) -> tuple[Any, int, int]:
-    for r, row in enumerate(grid.rows):
-        if row.student.person != student:
-            continue
-        for c, cell in enumerate(row.cells):
-            if cell.lesson == lesson:
-                return cell, r, c
-    raise NotFound("Такой клетки в журнале нет: ученик или урок не из этого периода.")
