@@ -47,7 +47,9 @@ def _cell(page: Any, row: int) -> Any:
     return page.locator("table.grid tbody tr").nth(row - 1).locator("td").first
 
 
-def test_teacher_enters_marks_and_absences_with_the_keyboard_only(site: Site, chromium: Any) -> None:
+def test_teacher_enters_marks_and_absences_with_the_keyboard_only(
+    site: Site, chromium: Any
+) -> None:
     i = site.sch.ids
     site.sch.lesson(i.math_5a, TODAY, number=1, topic="Дроби")
     page = chromium.new_page(viewport=DESKTOP)
@@ -64,9 +66,7 @@ def test_teacher_enters_marks_and_absences_with_the_keyboard_only(site: Site, ch
         assert _cell(page, 1).locator(".marks").inner_text().strip() == "5"
         assert _cell(page, 2).locator("input").input_value() == "Н"
         assert _cell(page, 3).locator(".marks").inner_text().strip() == "4"
-        assert site.sch.one(
-            "SELECT count(*) FROM marks WHERE course = ?", i.math_5a
-        ) == (2,)
+        assert site.sch.one("SELECT count(*) FROM marks WHERE course = ?", i.math_5a) == (2,)
     finally:
         page.close()
 
@@ -85,7 +85,8 @@ def test_a_class_teacher_cannot_edit_and_a_student_is_refused(site: Site, chromi
             """async ([url, lesson, student]) => {
                  const token = JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token'];
                  const body = new URLSearchParams({lesson, student, value: '5'});
-                 const r = await fetch(url, {method: 'POST', body, headers: {'X-CSRF-Token': token}});
+                 const headers = {'X-CSRF-Token': token};
+                 const r = await fetch(url, {method: 'POST', body, headers});
                  return r.status; }""",
             [_grid(site) + "/cell", lesson, i.students_5a[0]],
         )
@@ -106,11 +107,17 @@ def _prepare(site: Site) -> tuple[str, str]:
     old = site.sch.lesson(i.math_5a, "2026-11-10", number=2, topic="Сравнение дробей")
     lesson = site.sch.lesson(i.math_5a, TODAY, number=1, topic="Дроби", homework="№ 12, 14")
     teaching.give_mark(j, teacher, lesson=old, student=i.students_5a[1], value="4", kind="У")
-    mark = teaching.give_mark(j, teacher, lesson=lesson, student=i.students_5a[0], value="3", kind="КР")
+    mark = teaching.give_mark(
+        j, teacher, lesson=lesson, student=i.students_5a[0], value="3", kind="КР"
+    )
     teaching.correct_mark(j, teacher, mark=mark, value="4", reason="Пересчёт баллов")
     teaching.mark_attendance(j, teacher, lesson=lesson, student=i.students_5a[2], code="Б")
     control.issue_remark(
-        j, i.deputy, teacher=teacher, text="Не заполнены домашние задания", due="2026-11-20",
+        j,
+        i.deputy,
+        teacher=teacher,
+        text="Не заполнены домашние задания",
+        due="2026-11-20",
         course=i.math_5a,
     )
     return lesson, mark
@@ -136,7 +143,10 @@ def test_main_teacher_pages_look_right_and_pass_axe(site: Site, chromium: Any) -
         site.sign_in(page, "teacher")
         for name, path in pages.items():
             response = page.goto(site.url + path)
-            assert response is not None and response.status == 200, (name, response and response.status)
+            assert response is not None and response.status == 200, (
+                name,
+                response and response.status,
+            )
             screenshot(page, name)
             found = serious_accessibility_issues(page)
             if found:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ejournal.model.commands import control, teaching
+from ejournal.model.commands import teaching
 
 if TYPE_CHECKING:
     from web_fixture import Web
@@ -38,13 +38,19 @@ def _mark(web: Web, value: str = "4", student: int = 0) -> tuple[str, str]:
     i = web.sch.ids
     lesson = web.sch.lesson(i.math_5a, TODAY, number=1, topic="Дроби")
     mark = teaching.give_mark(
-        web.sch.j, i.math_teacher, lesson=lesson, student=i.students_5a[student], value=value,
+        web.sch.j,
+        i.math_teacher,
+        lesson=lesson,
+        student=i.students_5a[student],
+        value=value,
         kind="У",
     )
     return lesson, mark
 
 
-def _plan_form(csrf: str, rows: list[tuple[str, str, str]], action: str = "save") -> list[tuple[str, str]]:
+def _plan_form(
+    csrf: str, rows: list[tuple[str, str, str]], action: str = "save"
+) -> list[tuple[str, str]]:
     form = [("csrf", csrf), ("action", action)]
     for topic, hours, section in rows:
         form += [("topic", topic), ("hours", hours), ("section", section)]
@@ -74,7 +80,7 @@ def test_plan_page_lists_topics_by_lesson_number_and_completion(web: Web) -> Non
     # 34 topics × 5 h = 170 h, as the curriculum wants (5 h a week × 34 weeks).
     assert "В плане <strong>170 ч</strong> из 170 ч" in page.text and "совпадает" in page.text
     assert 'value="Тема 34"' in page.text
-    assert "<td class=\"lessons\">6–10</td>" in page.text  # topic 2 covers lessons 6–10
+    assert '<td class="lessons">6–10</td>' in page.text  # topic 2 covers lessons 6–10
     assert "Проведено уроков: <strong>3</strong> из 170 ч" in page.text and "(2 %)" in page.text
 
 
@@ -195,7 +201,8 @@ def test_filling_topics_ahead_records_the_timetables_lessons_with_plan_topics(we
     assert response.headers["location"].endswith("filled=13")
     assert web.sch.size == before + 13
     rows = web.sch.all(
-        "SELECT date, number, topic, plan_topic FROM lessons WHERE course = ? ORDER BY date, number",
+        "SELECT date, number, topic, plan_topic FROM lessons WHERE course = ? "
+        "ORDER BY date, number",
         i.math_5a,
     )
     assert rows[0] == (TODAY, 1, "Тема 1", 1)  # no lesson held before: the 1st lesson, topic 1
@@ -245,7 +252,9 @@ def test_correcting_a_mark_through_htmx_needs_a_reason(web: Web) -> None:
     )
     _refused(web, refused, 422, before, "Укажите причину")
     done = web.client.post(
-        f"/mark/{mark}/correct", data={"value": "5", "reason": "Пересчёт баллов"}, headers=_htmx(csrf)
+        f"/mark/{mark}/correct",
+        data={"value": "5", "reason": "Пересчёт баллов"},
+        headers=_htmx(csrf),
     )
     assert done.status_code == 200 and 'id="mark-changes"' in done.text
     assert "Пересчёт баллов" in done.text
@@ -277,7 +286,9 @@ def test_revoking_a_mark_with_a_reason(web: Web) -> None:
     _, mark = _mark(web, "3")
     csrf = web.sign_in("teacher")
     before = web.sch.size
-    response = web.client.post(f"/mark/{mark}/revoke", data={"csrf": csrf, "reason": "Не тот ученик"})
+    response = web.client.post(
+        f"/mark/{mark}/revoke", data={"csrf": csrf, "reason": "Не тот ученик"}
+    )
     assert response.status_code == 303
     assert web.sch.size == before + 1
     assert web.sch.one("SELECT current FROM marks WHERE mark = ?", mark) == (None,)

@@ -65,14 +65,19 @@ def test_the_courses_teacher_records_a_substitute_who_then_records_the_lesson(we
         f"/lesson/{lesson}/mark", data={"student": student, "value": "5"}, headers=_htmx(csrf)
     )
     assert saved.status_code == 200 and saved.text.lstrip().startswith('<tr id="student-')
-    assert web.client.post(
-        f"/lesson/{lesson}/mark", data={"student": absent, "value": "Н"}, headers=_htmx(csrf)
-    ).status_code == 200
+    assert (
+        web.client.post(
+            f"/lesson/{lesson}/mark", data={"student": absent, "value": "Н"}, headers=_htmx(csrf)
+        ).status_code
+        == 200
+    )
     assert web.sch.one("SELECT value, by FROM marks WHERE lesson = ?", lesson) == (
         "5",
         i.history_teacher,
     )
-    assert web.sch.one("SELECT code FROM attendance WHERE lesson = ? AND student = ?", lesson, absent) == ("Н",)
+    assert web.sch.one(
+        "SELECT code FROM attendance WHERE lesson = ? AND student = ?", lesson, absent
+    ) == ("Н",)
 
 
 @pytest.mark.parametrize(
@@ -107,7 +112,9 @@ def test_a_class_teacher_cannot_record_a_substitution_or_marks(web: Web) -> None
         (f"/lesson/{lesson}/substitute", {"teacher": i.history_teacher}),
         (f"/lesson/{lesson}/mark", {"student": i.students_5a[0], "value": "5"}),
     ):
-        _refused(web, web.client.post(url, data={"csrf": csrf, **data}), 403, before, "Доступ закрыт")
+        _refused(
+            web, web.client.post(url, data={"csrf": csrf, **data}), 403, before, "Доступ закрыт"
+        )
 
 
 @pytest.mark.parametrize(
@@ -218,7 +225,9 @@ def test_print_view_of_the_journal_page_has_the_marks_and_places_to_sign(web: We
     i = web.sch.ids
     lesson = _lesson(web)
     j = web.sch.j
-    teaching.give_mark(j, i.math_teacher, lesson=lesson, student=i.students_5a[0], value="5", kind="У")
+    teaching.give_mark(
+        j, i.math_teacher, lesson=lesson, student=i.students_5a[0], value="5", kind="У"
+    )
     teaching.mark_attendance(j, i.math_teacher, lesson=lesson, student=i.students_5a[1], code="Б")
     web.sign_in("deputy")
     page = web.client.get(f"/journal/{i.math_5a}/{i.quarters[1]}/print")

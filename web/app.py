@@ -143,7 +143,10 @@ def create_app(
             TeacherController,
             LessonController,
             ClassController,
-            MarkController, PlanController, PrintController, RemarksController,  # teacher (#4)
+            MarkController,
+            PlanController,
+            PrintController,
+            RemarksController,  # teacher (#4)
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],

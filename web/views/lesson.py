@@ -13,9 +13,9 @@ from litestar.response import Redirect, Template
 
 from ejournal.journal import Journal
 from ejournal.model import rules
+from ejournal.model.access import MATRIX
 from ejournal.model.commands import teaching
 from ejournal.model.errors import JournalError, NotFound, RuleViolation
-from ejournal.model.access import MATRIX
 from ejournal.queries.lesson import LessonDetail, lesson_detail
 from ejournal.queries.substitution import substitute_candidates
 from ejournal.queries.viewers import WRITE, lesson_access

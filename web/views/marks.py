@@ -121,7 +121,9 @@ def _change(request: Request, mark: str, data: dict[str, Any], *, revoke: bool) 
             raise ForbiddenError
         try:
             if not reason:
-                raise RuleViolation("Укажите причину: без неё отметка не исправляется и не отменяется.")
+                raise RuleViolation(
+                    "Укажите причину: без неё отметка не исправляется и не отменяется."
+                )
             if len(reason) > REASON_MAX:
                 raise RuleViolation(f"Причина длиннее {REASON_MAX} знаков.")
             if revoke:

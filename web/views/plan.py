@@ -49,7 +49,11 @@ def _values(data: dict[str, Any], name: str) -> list[str]:
 
 
 def _draft(data: dict[str, Any]) -> list[DraftTopic]:
-    topics, hours, sections = _values(data, "topic"), _values(data, "hours"), _values(data, "section")
+    topics, hours, sections = (
+        _values(data, "topic"),
+        _values(data, "hours"),
+        _values(data, "section"),
+    )
     if not len(topics) == len(hours) == len(sections):
         raise RuleViolation("Форма плана повреждена: обновите страницу.")
     if len(topics) > MAX_TOPICS:
@@ -67,7 +71,9 @@ def _topics(draft: list[DraftTopic]) -> list[ev.PlanTopic]:
         if not row.topic:
             raise RuleViolation(f"Тема {n}: впишите название темы.")
         if len(row.topic) > TOPIC_MAX or len(row.section) > SECTION_MAX:
-            raise RuleViolation(f"Тема {n}: название длиннее {TOPIC_MAX} знаков (раздел — {SECTION_MAX}).")
+            raise RuleViolation(
+                f"Тема {n}: название длиннее {TOPIC_MAX} знаков (раздел — {SECTION_MAX})."
+            )
         if not HOURS.match(row.hours):
             raise RuleViolation(f"Тема {n}: часы — целое число от 1 до 99.")
         found.append(ev.PlanTopic(n, row.topic, hours=int(row.hours), section=row.section))
@@ -138,7 +144,9 @@ class PlanController(Controller):
         notice = (
             f"Записано уроков вперёд с темами из плана: {filled}."
             if filled.isdigit() and len(filled) < 4
-            else "План сохранён." if request.query_params.get("saved") else ""
+            else "План сохранён."
+            if request.query_params.get("saved")
+            else ""
         )
         with reading(j):
             context = _context(j, user, course, notice=notice)
@@ -211,7 +219,12 @@ def _fill(j: Journal, user: User, course: str, until: str) -> int:
         if line is None:
             break  # the plan ends here
         teaching.record_lesson(
-            j, user.person, course=course, date=day, number=number, topic=line.topic,
+            j,
+            user.person,
+            course=course,
+            date=day,
+            number=number,
+            topic=line.topic,
             plan_topic=line.number,
         )
         count += 1

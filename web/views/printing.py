@@ -52,7 +52,9 @@ class PrintController(Controller):
         opt={"roles": JOURNAL_READERS},
         sync_to_thread=True,
     )
-    def journal_page(self, request: Request, course: FromPath[str], period: FromPath[str]) -> Template:
+    def journal_page(
+        self, request: Request, course: FromPath[str], period: FromPath[str]
+    ) -> Template:
         """The journal page: students × lessons with marks and absences, averages and period
         marks, signed by the teacher and checked by the deputy head."""
         j, user, grid, school = _open(request, course, period)
@@ -63,7 +65,9 @@ class PrintController(Controller):
         opt={"roles": JOURNAL_READERS},
         sync_to_thread=True,
     )
-    def lesson_list(self, request: Request, course: FromPath[str], period: FromPath[str]) -> Template:
+    def lesson_list(
+        self, request: Request, course: FromPath[str], period: FromPath[str]
+    ) -> Template:
         """The lessons of the period: date, number, topic, homework, work kinds."""
         j, user, grid, school = _open(request, course, period)
         return Template("print/lessons.html", context=_context(j, user, grid, school))

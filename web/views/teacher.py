@@ -250,4 +250,3 @@ def _lesson_of(j: Journal, course: str, lesson: str) -> bool:
         return lookup.lesson(j.db, lesson).course.course == course
     except JournalError:
         return False
-
