@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import re
 import sqlite3
@@ -246,38 +247,39 @@ async def _sign_in_async(client, login: str) -> dict[str, str]:  # type: ignore[
     return {"HX-Request": "true", "X-CSRF-Token": found.group(1)}
 
 
-async def _teacher(
-    client,
-    headers: dict[str, str],
-    cells: list[dict],
-    until: float,  # type: ignore[no-untyped-def]
-    think: float,
-    seed: int,
-) -> tuple[list[float], list[str]]:
-    """One virtual teacher: a save, a pause of 0.5–1.5 s × think, again, until the end."""
+async def _teacher(  # type: ignore[no-untyped-def]
+    client, headers: dict[str, str], cells: list[dict], until: float, plan: dict, seed: int
+) -> tuple[list[float], list[str], list[float]]:
+    """One virtual teacher: a save, a pause of 0.5–1.5 s × think, again, until the end; with
+    ``grid_every`` K, every K-th action opens the own grid page instead of saving."""
     import httpx
 
     rng = random.Random(seed)
     ms: list[float] = []
+    pages: list[float] = []
     errors: list[str] = []
     n = 0
+    think, every = plan["think"], plan["grid_every"]
     while time.monotonic() < until:
         if think:
             await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
         cell = cells[n % len(cells)]
         n += 1
-        body = {**cell, "value": rng.choice(VALUES)}
+        url = f"/journal/{cell['course']}/{cell['period']}"
         t0 = time.perf_counter()
         try:
-            r = await client.post(
-                f"/journal/{cell['course']}/{cell['period']}/cell", data=body, headers=headers
-            )
+            if every and n % every == 0:
+                r = await client.get(url)
+                pages.append((time.perf_counter() - t0) * 1000)
+            else:
+                body = {**cell, "value": rng.choice(VALUES)}
+                r = await client.post(url + "/cell", data=body, headers=headers)
+                ms.append((time.perf_counter() - t0) * 1000)
             if r.status_code != 200:
                 errors.append(f"{r.status_code}: {r.text[:100]}")
         except httpx.HTTPError as e:
             errors.append(type(e).__name__)
-        ms.append((time.perf_counter() - t0) * 1000)
-    return ms, errors
+    return ms, errors, pages
 
 
 async def _load(plan: dict) -> dict:  # type: ignore[type-arg]
@@ -293,7 +295,7 @@ async def _load(plan: dict) -> dict:  # type: ignore[type-arg]
         until = start + plan["seconds"]
         results = await asyncio.gather(
             *(
-                _teacher(c, h, cells, until, plan["think"], n)
+                _teacher(c, h, cells, until, plan, n)
                 for n, (c, h, cells) in enumerate(
                     zip(clients, headers, plan["teachers"].values(), strict=True)
                 )
@@ -304,8 +306,9 @@ async def _load(plan: dict) -> dict:  # type: ignore[type-arg]
         for c in clients:
             await c.aclose()
     return {
-        "ms": [m for ms, _ in results for m in ms],
-        "errors": [e for _, errs in results for e in errs],
+        "ms": [m for ms, _, _ in results for m in ms],
+        "errors": [e for _, errs, _ in results for e in errs],
+        "pages": [m for _, _, pages in results for m in pages],
         "seconds": took,
     }
 
@@ -321,9 +324,21 @@ def live_load(data: Path, cells: dict[str, list[Cell]], logins: dict[str, str], 
 
     port = args.port
     url = f"http://127.0.0.1:{port}"
-    ejournal = Path(sys.executable).with_name("ejournal")
+    env = dict(os.environ)
+    if args.server_src:  # serve another checkout's code (e.g. main) over the same data
+        env["PYTHONPATH"] = str(args.server_src)
     server = subprocess.Popen(
-        [str(ejournal), "serve", str(data), "--port", str(port)], stdout=subprocess.DEVNULL
+        [
+            sys.executable,
+            "-c",
+            "from ejournal.cli import main; main()",
+            "serve",
+            str(data),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        env=env,
     )
     try:
         wait_for(url)
@@ -331,6 +346,7 @@ def live_load(data: Path, cells: dict[str, list[Cell]], logins: dict[str, str], 
             "url": url,
             "seconds": args.seconds,
             "think": args.think,
+            "grid_every": args.grid_every,
             "teachers": {
                 logins[t]: [asdict(c) for c in cs] for t, cs in cells.items() if t in logins
             },
@@ -345,6 +361,8 @@ def live_load(data: Path, cells: dict[str, list[Cell]], logins: dict[str, str], 
         )
         result = json.loads(out.stdout)
         ms, errors, took = result["ms"], result["errors"], result["seconds"]
+        if result["pages"]:
+            print(report("    grid pages opened by the same teachers meanwhile", result["pages"]))
         print(
             report(
                 f"(c) {len(plan['teachers'])} teachers saving marks for {args.seconds} s "
@@ -375,6 +393,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--think", type=float, default=1.0)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--grid-every",
+        type=int,
+        default=0,
+        help="(c): every K-th action of a teacher opens the grid page",
+    )
+    parser.add_argument("--server-src", type=Path, help="(c): serve the code of this checkout")
+    parser.add_argument("--skip-in-process", action="store_true", help="only (c)")
     parser.add_argument("--skip-load", action="store_true", help="only (a) and (b)")
     parser.add_argument("--load-worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -391,7 +417,8 @@ def main() -> None:
     logins = give_accounts(args.dir, sorted(cells))
     print(f"prepared {len(grids)} grids, {len(cells)} teachers in {time.monotonic() - t0:.0f} s")
     first = sorted(cells)[0]
-    in_process(args.dir, grids, cells[first][: args.saves], logins[first])
+    if not args.skip_in_process:
+        in_process(args.dir, grids, cells[first][: args.saves], logins[first])
     if not args.skip_load:
         live_load(args.dir, cells, logins, args)
 
