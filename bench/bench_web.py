@@ -223,7 +223,8 @@ def in_process(data: Path, grids: list[tuple[str, str]], cells: list[Cell], logi
 # --- (c): 60 teachers against a live server --------------------------------------------------
 
 
-def wait_for(url: str, seconds: float = 120) -> None:
+def wait_for(url: str, seconds: float = 900) -> None:
+    """Wait for the server (opening a big school recomputes its log's tree: a minute or more)."""
     import httpx
 
     deadline = time.monotonic() + seconds
@@ -376,7 +377,11 @@ def live_load(data: Path, cells: dict[str, list[Cell]], logins: dict[str, str], 
             print("   first errors:", errors[:5])
     finally:
         server.terminate()
-        server.wait(30)
+        try:
+            server.wait(120)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def main() -> None:
