@@ -4,10 +4,9 @@ each command check-then-write atomic. Commands (``ejournal.model.commands``) run
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from .log.feed import Feed, NewEntry
 from .model.events import Event
 from .model.ids import IdFactory
 from .projection.db import Projection, ProjectionError, rebuild
-from .readers import Readers
 
 
 class Journal:
@@ -30,7 +28,6 @@ class Journal:
         self.projection = projection
         self._lock = threading.RLock()
         self.ids = IdFactory()
-        self.readers = Readers(projection.path)
 
     @classmethod
     def open(cls, path: Path, **feed_options: Any) -> Journal:
@@ -57,11 +54,6 @@ class Journal:
     def db(self) -> Any:
         """The projection's sqlite3 connection (read it in queries; never write to it)."""
         return self.projection.conn
-
-    def reader(self) -> AbstractContextManager[sqlite3.Connection]:
-        """A read-only snapshot of the projection for this thread, taken without the journal's
-        lock (pages read while a command writes). Commands keep using :attr:`db`."""
-        return self.readers.snapshot()
 
     def now(self) -> datetime:
         return self.feed.clock.now()
@@ -90,7 +82,6 @@ class Journal:
         try:
             self.feed.close()
         finally:
-            self.readers.close()
             self.projection.close()
 
     def __enter__(self) -> Journal:

@@ -78,8 +78,8 @@ def current_user(connection: ASGIConnection) -> User | None:
     session = auth.session_for(token)
     user = None
     if session is not None and token:
-        with journal.reader() as db:  # no need to wait for a command's write
-            roles = frozenset(roles_of(db, session.person, journal.today()))
+        with reading(journal):
+            roles = frozenset(roles_of(journal.db, session.person, journal.today()))
         user = User(session.person, session.login, roles, session, token)
     connection.scope.setdefault("state", {})["user"] = user
     return user

@@ -17,20 +17,20 @@ from ejournal.queries.grid import Grid, journal_grid
 from ejournal.queries.printing import school_name
 from ejournal.queries.viewers import course_access
 
-from ..security import JOURNAL_READERS, ForbiddenError, User, current_user
+from ..security import JOURNAL_READERS, ForbiddenError, User, current_user, reading
 
 
 def _open(request: Request, course: str, period: str) -> tuple[Journal, User, Grid, str]:
     j: Journal = request.app.state.journal
     user = current_user(request)
     assert user is not None
-    with j.reader() as db:
-        if not course_access(db, user.person, course, j.today()):
+    with reading(j):
+        if not course_access(j.db, user.person, course, j.today()):
             raise ForbiddenError
-        grid = journal_grid(db, course, period)
+        grid = journal_grid(j.db, course, period)
         if grid.period.year != grid.course.year:
             raise NotFound("Этот период не относится к учебному году курса.")
-        return j, user, grid, school_name(db)
+        return j, user, grid, school_name(j.db)
 
 
 def _context(j: Journal, user: User, grid: Grid, school: str) -> dict[str, Any]:

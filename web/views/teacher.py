@@ -35,6 +35,10 @@ def _journal(request: Request) -> Journal:
     return request.app.state.journal  # type: ignore[no-any-return]
 
 
+def _current_year(j: Journal) -> str:
+    return periods.current_year(j.db, j.today()) or ""
+
+
 class TeacherController(Controller):
     """/teacher (my courses) and /journal/… (the grid)."""
 
@@ -43,12 +47,12 @@ class TeacherController(Controller):
         j = _journal(request)
         user = current_user(request)
         assert user is not None
-        with j.reader() as db:
+        with reading(j):
             today = j.today()
-            courses = my_courses(db, user.person, periods.current_year(db, today) or "")
-            day = teacher_day(db, user.person, today)
-            kept = classes_kept_by(db, user.person, today)
-            remarks = open_remarks(db, user.person)
+            courses = my_courses(j.db, user.person, _current_year(j))
+            day = teacher_day(j.db, user.person, today)
+            kept = classes_kept_by(j.db, user.person, today)
+            remarks = open_remarks(j.db, user.person)
         return Template(
             "teacher/courses.html",
             context={
@@ -65,10 +69,10 @@ class TeacherController(Controller):
         j = _journal(request)
         user = current_user(request)
         assert user is not None
-        with j.reader() as db:
-            if not course_access(db, user.person, course, j.today()):
+        with reading(j):
+            if not course_access(j.db, user.person, course, j.today()):
                 raise ForbiddenError
-            periods = course_periods(db, course)
+            periods = course_periods(j.db, course)
         if not periods:
             raise NotFound("У этого курса нет учебных периодов.")
         today = j.today()
@@ -83,13 +87,13 @@ class TeacherController(Controller):
         j = _journal(request)
         user = current_user(request)
         assert user is not None
-        with j.reader() as db:
-            if not course_access(db, user.person, course, j.today()):
+        with reading(j):
+            if not course_access(j.db, user.person, course, j.today()):
                 raise ForbiddenError
-            grid = journal_grid(db, course, period)
+            grid = journal_grid(j.db, course, period)
             if grid.period.year != grid.course.year:
                 raise NotFound("Этот период не относится к учебному году курса.")
-            all_periods = course_periods(db, course)
+            all_periods = course_periods(j.db, course)
         return Template(
             "teacher/grid.html",
             context={
