@@ -29,6 +29,7 @@ from .security import (
     role_guard,
 )
 from .views.account import AccountController
+from .views.cells import register as register_cells
 from .views.classes import ClassController
 from .views.home import HomeController
 from .views.lesson import LessonController
@@ -158,7 +159,9 @@ def create_app(
         on_startup=[startup],
         on_shutdown=[shutdown],
         plugins=[HTMXPlugin()],
-        template_config=TemplateConfig(directory=HERE / "templates", engine=Engine),
+        template_config=TemplateConfig(
+            directory=HERE / "templates", engine=Engine, engine_callback=register_cells
+        ),
         exception_handlers={
             NotSignedInError: _not_signed_in,
             MustChangePasswordError: _must_change,
