@@ -90,7 +90,7 @@ def test_lesson_page_shows_topic_students_marks_and_forms(web: Web) -> None:
     assert page.status_code == 200
     assert 'value="Дроби"' in page.text and "№ 12" in page.text
     assert page.text.count('id="student-') == len(web.sch.ids.students_5a)
-    assert ">5</span>" in page.text
+    assert ">5</a>" in page.text  # the mark links to its history (R-MRK-2)
     assert 'hx-post="/lesson/' in page.text and "/comment" in page.text
 
 

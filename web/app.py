@@ -37,6 +37,7 @@ from .views.admin_security import SecurityController
 from .views.admin_structure import StructureController
 from .views.archive import ArchiveController
 from .views.backups import BackupsController, ConflictsController
+from .views.cells import register as register_cells
 from .views.classes import ClassController
 from .views.diary import DiaryController
 from .views.distance_area import DISTANCE_CONTROLLERS
@@ -46,8 +47,12 @@ from .views.imports import ImportController
 from .views.lesson import LessonController
 from .views.logins import LoginsController
 from .views.mail import MailController
+from .views.marks import MarkController
 from .views.messages import MessagesController, count_unread
 from .views.paper import PaperController
+from .views.plan import PlanController
+from .views.printing import PrintController
+from .views.remarks import RemarksController
 from .views.reports import ReportsController
 from .views.teacher import TeacherController
 from .views.tls import TlsController
@@ -62,6 +67,12 @@ ADMIN_CONTROLLERS = (AdminController, StructureController, ScheduleController, P
 STATIC_MAX_AGE = 86400
 CSS_VERSION = hashlib.sha256((HERE / "static" / "app.css").read_bytes()).hexdigest()[:10]
 log = logging.getLogger("ejournal.web")
+
+
+def _template_engine(engine: Engine) -> None:
+    """The grid's cell and mark macros written in Python, and the stylesheet's version."""
+    register_cells(engine)
+    engine.engine.globals.update(css_version=CSS_VERSION)
 
 
 def _is_htmx(request: Request) -> bool:
@@ -180,6 +191,10 @@ def create_app(
             ReportsController,
             ImportController,
             TlsController,
+            MarkController,
+            PlanController,
+            PrintController,
+            RemarksController,  # teacher (#4)
             create_static_files_router(
                 cache_control=CacheControlHeader(max_age=STATIC_MAX_AGE),
                 path="/static",
@@ -196,7 +211,7 @@ def create_app(
         template_config=TemplateConfig(
             directory=HERE / "templates",
             engine=Engine,
-            engine_callback=lambda e: e.engine.globals.update(css_version=CSS_VERSION),
+            engine_callback=_template_engine,
         ),
         exception_handlers={
             NotSignedInError: _not_signed_in,

@@ -8,6 +8,8 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
+from ..model import lookup
+from ..model.errors import NotFound
 from .averages import Average, school_weights, summarise
 from .courses import CourseInfo, course_info
 from .finals import FinalMark, period_marks
@@ -144,3 +146,24 @@ def _lessons(
         for lesson, day, number, topic, homework, kinds, teacher, invalid in rows
         if include_invalid or not invalid
     )
+
+
+def grid_cell(db: sqlite3.Connection, lesson_id: str, student: str) -> GridCell:
+    """One cell of the grid, as :func:`journal_grid` would show it (after a cell is saved the
+    page needs only this cell, not the whole grid recomputed).
+
+    Raises:
+        NotFound: no such lesson.
+    """
+    row = db.execute(
+        "SELECT c.grp, l.date FROM lessons l JOIN courses c ON c.course = l.course "
+        "WHERE l.lesson = ?",
+        (lesson_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound("Такой урок не найден.")
+    member = lookup.is_member(db, student, row[0], row[1])
+    marks = marks_of_lessons(db, [lesson_id], student=student)
+    attendance = attendance_of_lessons(db, [lesson_id], student=student)
+    key = (lesson_id, student)
+    return GridCell(lesson_id, member, attendance.get(key, ""), marks.get(key, ()))

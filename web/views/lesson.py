@@ -16,14 +16,17 @@ from ejournal.model import rules
 from ejournal.model.commands import teaching
 from ejournal.model.errors import JournalError, NotFound, RuleViolation
 from ejournal.queries.lesson import LessonDetail, lesson_detail
+from ejournal.queries.substitution import substitute_candidates
 from ejournal.queries.viewers import WRITE, lesson_access
 
 from ..security import JOURNAL_READERS, TEACHERS, ForbiddenError, User, current_user, reading
+from .teacher import save_cell_text
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 TOPIC_MAX = 500
 HOMEWORK_MAX = 2000
 COMMENT_MAX = 1000
+REASON_MAX = 200
 
 
 def _journal(request: Request) -> Journal:
@@ -65,8 +68,23 @@ def _require_writer(j: Journal, user: User, lesson: str) -> None:
         raise ForbiddenError
 
 
-def _context(user: User, detail: LessonDetail, editable: bool, **more: Any) -> dict[str, Any]:
+def _may_substitute(user: User, detail: LessonDetail) -> bool:
+    # R-LES-2: here the course's teacher records who takes the lesson (the command also lets
+    # the administration do it, on its own pages).
+    return detail.course.teacher.person == user.person
+
+
+def _context(
+    j: Journal, user: User, detail: LessonDetail, editable: bool, **more: Any
+) -> dict[str, Any]:
+    substitutes: tuple[Any, ...] = ()
+    if _may_substitute(user, detail) and not detail.substitution:
+        with reading(j):  # re-entrant: callers may hold it already
+            substitutes = substitute_candidates(j.db, detail.lesson)
     return {
+        "substitutes": substitutes,
+        "sub_error": "",
+        "mark_error": "",
         "user": user,
         "les": detail,
         "editable": editable,
@@ -105,7 +123,7 @@ class LessonController(Controller):
         j, user = _journal(request), _user(request)
         with reading(j):
             detail, editable = _open(j, user, lesson)
-        return Template("lesson/page.html", context=_context(user, detail, editable))
+        return Template("lesson/page.html", context=_context(j, user, detail, editable))
 
     @post("/lesson/{lesson:str}", opt={"roles": TEACHERS}, sync_to_thread=True)
     def update(
@@ -136,7 +154,7 @@ class LessonController(Controller):
             detail, editable = _open(j, user, lesson)
         if not _htmx(request) and not error:
             return Redirect(f"/lesson/{lesson}", status_code=303)
-        context = _context(user, detail, editable, error=error)
+        context = _context(j, user, detail, editable, error=error)
         if _htmx(request):
             return Template("lesson/info.html", context=context, status_code=422 if error else 200)
         return Template("lesson/page.html", context=context, status_code=422)
@@ -170,6 +188,7 @@ class LessonController(Controller):
             return Redirect(f"/lesson/{lesson}", status_code=303)
         index, row = rows[0]
         context = _context(
+            j,
             user,
             detail,
             editable,
@@ -184,3 +203,65 @@ class LessonController(Controller):
                 "lesson/student.html", context=context, status_code=422 if error else 200
             )
         return Template("lesson/page.html", context=context, status_code=422)
+
+    @post("/lesson/{lesson:str}/mark", opt={"roles": TEACHERS}, sync_to_thread=True)
+    def mark(
+        self, request: Request, lesson: FromPath[str], data: Annotated[dict[str, Any], Form]
+    ) -> Response[Any]:
+        """A mark or an absence typed for one student on the lesson page (htmx): the course's
+        teacher and the substitute of the lesson (R-LES-2) record it here."""
+        j, user = _journal(request), _user(request)
+        student = _text(data, "student")
+        error = ""
+        with reading(j):
+            _require_writer(j, user, lesson)
+            les = lesson_detail(j.db, lesson)
+            try:
+                save_cell_text(
+                    j, user.person, les.course.course, lesson, student, _text(data, "value")
+                )
+            except NotFound:
+                raise
+            except JournalError as e:
+                error = e.message_ru
+            detail, editable = _open(j, user, lesson)
+            rows = [(i, s) for i, s in enumerate(detail.students) if s.student.person == student]
+            if not rows:
+                raise NotFound("Такого ученика на этом уроке нет.")
+            index, row = rows[0]
+            context = _context(j, user, detail, editable, mark_error=error, s=row, i=index)
+        if not _htmx(request):
+            if error:
+                return Template("lesson/page.html", context=context, status_code=422)
+            return Redirect(f"/lesson/{lesson}", status_code=303)
+        return Template("lesson/student.html", context=context, status_code=422 if error else 200)
+
+    @post("/lesson/{lesson:str}/substitute", opt={"roles": TEACHERS}, sync_to_thread=True)
+    def substitute(
+        self, request: Request, lesson: FromPath[str], data: Annotated[dict[str, Any], Form]
+    ) -> Response[Any]:
+        """R-LES-2: another teacher takes this lesson; the substitute then records it."""
+        j, user = _journal(request), _user(request)
+        teacher, reason = _text(data, "teacher"), " ".join(_text(data, "reason").split())
+        error = ""
+        with reading(j):
+            detail, editable = _open(j, user, lesson)
+            if not _may_substitute(user, detail):
+                raise ForbiddenError
+            try:
+                if not teacher:
+                    raise RuleViolation("Выберите учителя, который заменяет урок.")
+                if len(reason) > REASON_MAX:
+                    raise RuleViolation(f"Причина замены длиннее {REASON_MAX} знаков.")
+                if teacher not in {p.person for p in substitute_candidates(j.db, lesson)}:
+                    raise RuleViolation("Заменять урок может только учитель школы из списка.")
+                teaching.substitute(j, user.person, lesson=lesson, teacher=teacher, reason=reason)
+            except JournalError as e:
+                if e.code == "permission_denied":
+                    raise
+                error = e.message_ru
+            detail, editable = _open(j, user, lesson)
+            context = _context(j, user, detail, editable, sub_error=error)
+        if error:
+            return Template("lesson/page.html", context=context, status_code=422)
+        return Redirect(f"/lesson/{lesson}", status_code=303)

@@ -16,7 +16,8 @@ from ejournal.model import lookup
 from ejournal.model.commands import teaching
 from ejournal.model.errors import JournalError, NotFound, RuleViolation
 from ejournal.queries import periods
-from ejournal.queries.grid import Grid, journal_grid
+from ejournal.queries.grid import Grid, grid_cell, journal_grid
+from ejournal.queries.my_remarks import open_remarks
 from ejournal.queries.periods import course_periods
 from ejournal.queries.teacher import my_courses, teacher_day
 from ejournal.queries.viewers import classes_kept_by, course_access
@@ -51,9 +52,16 @@ class TeacherController(Controller):
             courses = my_courses(j.db, user.person, _current_year(j))
             day = teacher_day(j.db, user.person, today)
             kept = classes_kept_by(j.db, user.person, today)
+            remarks = open_remarks(j.db, user.person)
         return Template(
             "teacher/courses.html",
-            context={"user": user, "courses": courses, "day": day, "kept": kept},
+            context={
+                "user": user,
+                "courses": courses,
+                "day": day,
+                "kept": kept,
+                "remarks_open": remarks,
+            },
         )
 
     @get("/journal/{course:str}", opt={"roles": JOURNAL_READERS}, sync_to_thread=True)
@@ -111,23 +119,16 @@ class TeacherController(Controller):
         error = ""
         with reading(j):
             try:
-                _save(j, user.person, course, lesson, student, str(data.get("value", "")))
+                save_cell_text(j, user.person, course, lesson, student, str(data.get("value", "")))
+            except NotFound:
+                raise
             except JournalError as e:
                 error = e.message_ru
-            grid = journal_grid(j.db, course, period)
-        cell, row_index, col_index = _find_cell(grid, lesson, student)
+            # Only this cell is read back, not the whole grid.
+            cell = grid_cell(j.db, lesson, student)
         return Template(
             "partials/cell.html",
-            context={
-                "grid": grid,
-                "cell": cell,
-                "student": student,
-                "r": row_index,
-                "c": col_index,
-                "editable": True,
-                "error": error,
-                "user": user,
-            },
+            context={"cell": cell, "editable": True, "error": error, "user": user},
             status_code=422 if error else 200,
         )
 
@@ -222,7 +223,11 @@ def _may_edit(grid: Grid, person: str, roles: frozenset[str]) -> bool:
     return "teacher" in roles and grid.course.teacher.person == person
 
 
-def _save(j: Journal, actor: str, course: str, lesson: str, student: str, text: str) -> None:
+def save_cell_text(
+    j: Journal, actor: str, course: str, lesson: str, student: str, text: str
+) -> None:
+    """What a teacher typed in a grid cell: «5», «4 кр» (a mark and its work kind), «Б», «У»,
+    «Н» (an absence) or nothing (present). The commands check every rule."""
     if len(text) > 20:
         raise RuleViolation("Слишком длинная запись для клетки журнала.")
     if not _lesson_of(j, course, lesson):
@@ -245,13 +250,3 @@ def _lesson_of(j: Journal, course: str, lesson: str) -> bool:
         return lookup.lesson(j.db, lesson).course.course == course
     except JournalError:
         return False
-
-
-def _find_cell(grid: Grid, lesson: str, student: str) -> tuple[Any, int, int]:
-    for r, row in enumerate(grid.rows):
-        if row.student.person != student:
-            continue
-        for c, cell in enumerate(row.cells):
-            if cell.lesson == lesson:
-                return cell, r, c
-    raise NotFound("Такой клетки в журнале нет: ученик или урок не из этого периода.")
