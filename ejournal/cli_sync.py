@@ -238,6 +238,8 @@ def restore(
     result = run_restore(medium, data_dir, root, root_signer=signer, passphrase=passphrase, key=key)
     click.echo(f"restore from {result.folder} into {data_dir}")
     _print_sync(result.sync)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for problem in result.verify.all_problems:
         click.echo(f"FAIL {problem}", err=True)
     if not result.ok:
