@@ -461,11 +461,16 @@ def _apply(plan: _Plan, dest_root: Path, hook: Callable[[str, Path], None] | Non
         staging.rmdir()
     if plan.state is not None:
         save_state(dest_root, plan.state)
-    # Sealed segments read-only, as the writer leaves them (no-op on FAT).
-    segments = list_segments(feed_dir)
-    for _, path in segments[:-1]:
+    seal_segments(feed_dir)
+
+
+def seal_segments(feed_dir: Path) -> None:
+    """Sealed segments read-only, as the writer leaves them (no-op on FAT); also redone for a
+    copy whose previous run was interrupted between its renames and this chmod."""
+    for _, path in list_segments(feed_dir)[:-1]:
         with contextlib.suppress(OSError):
-            path.chmod(0o444)
+            if path.stat().st_mode & 0o222:
+                path.chmod(0o444)
 
 
 def clean_staging(dest_root: Path) -> None:
@@ -515,6 +520,8 @@ def replicate(
     for plan in plans:
         if plan.files:
             _apply(plan, dest, hook)
+        elif not plan.result.failed and (dest / "feeds" / plan.feed).is_dir():
+            seal_segments(dest / "feeds" / plan.feed)
     clean_staging(dest)
     result.seconds = time.perf_counter() - started
     return result
