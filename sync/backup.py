@@ -27,7 +27,7 @@ from ejournal.log.extend import last_checkpoint
 from ejournal.log.feed import SigningPolicy
 from ejournal.log.note import Ed25519Verifier
 from ejournal.log.storage import CHECKPOINTS, is_locked, list_segments
-from ejournal.log.verify import Report, verify_data_dir
+from ejournal.log.verify import FeedReport, Report, verify_data_dir
 
 from .crypto import Codec, codec_for
 from .records import BACKUPS, append_line, now_text, raise_alarms
@@ -139,8 +139,13 @@ def backup(
     signed = sign_before_copy(dd)
     sync = replicate(dd.path, folder, root, codec=codec)
     warnings = copy_public_keys(dd.keys, folder / "keys")
-    # Without --full-verify the sync verified what it copied, and the files were read back.
-    report = verify_copy(folder, root, codec) if full_verify else Report()
+    # Without --full-verify the sync verified what it copied, and the files were read back:
+    # the report then says how many entries each feed holds on the medium.
+    report = (
+        verify_copy(folder, root, codec)
+        if full_verify
+        else Report(feeds=[FeedReport(f.feed, entries=f.entries) for f in sync.feeds])
+    )
     verified = sync.ok and report.ok
     record: dict[str, object] = {
         "label": label,
