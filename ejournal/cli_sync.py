@@ -145,9 +145,10 @@ def backup(
     verifying every new entry and reading back every written file; records the run in
     backups.jsonl there and in DATA_DIR. Not encrypted unless --encrypt: encrypt every copy that
     leaves the school (to the branch, home); the safe's archival copy may stay plain (README).
-    An encrypted copy stays encrypted: give its passphrase or key every time. Exit code 0: copied and verified; 1: integrity failure or a
-    fork (also written to DATA_DIR/alarms.jsonl); 2: usage (bad path, read-only medium, not
-    enough space, wrong passphrase).
+    An encrypted copy stays encrypted: give its passphrase or key every time.
+    Exit code 0: copied and verified; 1: integrity failure or a fork (also written to
+    DATA_DIR/alarms.jsonl); 2: usage (bad path, read-only medium, not enough space, wrong
+    passphrase).
     """
     from sync.backup import backup as run_backup
 
@@ -238,6 +239,8 @@ def restore(
     result = run_restore(medium, data_dir, root, root_signer=signer, passphrase=passphrase, key=key)
     click.echo(f"restore from {result.folder} into {data_dir}")
     _print_sync(result.sync)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for problem in result.verify.all_problems:
         click.echo(f"FAIL {problem}", err=True)
     if not result.ok:

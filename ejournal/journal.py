@@ -174,10 +174,11 @@ class Journal:
             return entries
 
     def close(self) -> None:
-        try:
-            self.feed.close()
-        finally:
-            self.projection.close()
+        with self._lock:  # not while another thread reads or refreshes
+            try:
+                self.feed.close()
+            finally:
+                self.projection.close()
 
     def __enter__(self) -> Journal:
         return self

@@ -166,6 +166,10 @@ def backup(
     _append_record(folder / BACKUPS, record)
     append_line(dd.path / BACKUPS, record)
     raise_alarms(dd.path, "backup", str(dd.path), str(folder), sync.feeds)
+    if not full_verify:  # what the medium holds, as a full verification would count it
+        from ejournal.log.verify import FeedReport
+
+        report.feeds = [FeedReport(f.feed, entries=f.entries) for f in sync.feeds]
     return BackupResult(folder, signed, sync, report, warnings, record)
 
 

@@ -34,9 +34,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ejournal.log.checkpoint import parse_checkpoint, read_notes
+from ejournal.log.checkpoint import parse_checkpoint
 from ejournal.log.errors import FormatError, LogError
-from ejournal.log.extend import FeedState, verify_extension
+from ejournal.log.extend import FeedState, note_at, note_spans, verify_extension
+from ejournal.log.extend import last_record as last_record_of
 from ejournal.log.note import Ed25519Verifier, open_note
 from ejournal.log.storage import CHECKPOINTS, COSIGNATURES, SEGMENT_RE, list_segments
 from ejournal.log.verify import _signers_for
@@ -255,30 +256,32 @@ def _plan_feed(
     result = FeedSync(feed_id)
     plan = _Plan(feed_id, {}, result, not dst.exists())
     index = src.index(feed_id)  # notes first, then the segments (both only grow)
+    # Only the last note of each notes file is parsed here (old ones are compared as bytes;
+    # new ones are parsed and checked by verify_extension).
+    src_spans, src_valid = note_spans(index.checkpoints)
+    _, cosig_valid = note_spans(index.cosignatures)
+    if not src_spans:
+        result.status, result.problems = "invalid", [f"source {feed_id}: no signed checkpoint"]
+        return plan
     try:
-        src_notes = read_notes(index.checkpoints)
-        src_cosigs = read_notes(index.cosignatures)
+        src_last = note_at(index.checkpoints, src_spans[-1])
+        last = parse_checkpoint(src_last.note.text)
     except FormatError as e:
         result.status, result.problems = "invalid", [f"source {feed_id}: {e}"]
         return plan
-    if not src_notes.records:
-        result.status, result.problems = "invalid", [f"source {feed_id}: no signed checkpoint"]
-        return plan
-    notes_bytes = index.checkpoints[: src_notes.valid_length]
-    cosig_bytes = index.cosignatures[: src_cosigs.valid_length]
-    last = parse_checkpoint(src_notes.records[-1].note.text)
-    result.root = src_notes.records[-1].note.text.split("\n")[2]
+    notes_bytes = index.checkpoints[:src_valid]
+    cosig_bytes = index.cosignatures[:cosig_valid]
+    result.root = src_last.note.text.split("\n")[2]
     have_notes = _read_file(dst / CHECKPOINTS)
     have_cosigs = _read_file(dst / COSIGNATURES)
+    have_spans, have_valid = note_spans(have_notes)
     try:
-        have_parsed = read_notes(have_notes)
+        have_last = note_at(have_notes, have_spans[-1]) if have_spans else None
+        have_size = parse_checkpoint(have_last.note.text).size if have_last else 0
     except FormatError as e:
         _fork(result, f"the destination's checkpoints do not parse ({e}); nothing copied")
         return plan
-    have_notes = have_notes[: have_parsed.valid_length]
-    have_size = (
-        parse_checkpoint(have_parsed.records[-1].note.text).size if have_parsed.records else 0
-    )
+    have_notes = have_notes[:have_valid]
     # 1. The source is not ahead: its notes must be ours, or a prefix of ours.
     if last.size <= have_size:
         if not have_notes.startswith(notes_bytes):
@@ -389,8 +392,9 @@ def load_state(
     """
     if not notes:
         return FeedState.empty(feed_id), ""
-    parsed = read_notes(notes)
-    last_record = parsed.records[-1]
+    last_record = last_record_of(notes)
+    if last_record is None:
+        return FeedState.empty(feed_id), ""
     last = parse_checkpoint(last_record.note.text)
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError, LogError):
         state = FeedState.from_json(_state_path(dest_root, feed_id).read_bytes())
@@ -457,11 +461,16 @@ def _apply(plan: _Plan, dest_root: Path, hook: Callable[[str, Path], None] | Non
         staging.rmdir()
     if plan.state is not None:
         save_state(dest_root, plan.state)
-    # Sealed segments read-only, as the writer leaves them (no-op on FAT).
-    segments = list_segments(feed_dir)
-    for _, path in segments[:-1]:
+    seal_segments(feed_dir)
+
+
+def seal_segments(feed_dir: Path) -> None:
+    """Sealed segments read-only, as the writer leaves them (no-op on FAT); also redone for a
+    copy whose previous run was interrupted between its renames and this chmod."""
+    for _, path in list_segments(feed_dir)[:-1]:
         with contextlib.suppress(OSError):
-            path.chmod(0o444)
+            if path.stat().st_mode & 0o222:
+                path.chmod(0o444)
 
 
 def clean_staging(dest_root: Path) -> None:
@@ -511,6 +520,8 @@ def replicate(
     for plan in plans:
         if plan.files:
             _apply(plan, dest, hook)
+        elif not plan.result.failed and (dest / "feeds" / plan.feed).is_dir():
+            seal_segments(dest / "feeds" / plan.feed)
     clean_staging(dest)
     result.seconds = time.perf_counter() - started
     return result

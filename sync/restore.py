@@ -116,6 +116,9 @@ def restore(
         shutil.rmtree(data / "feeds", ignore_errors=True)
         return RestoreResult(folder, sync, Report(), seconds=seconds)
     warnings = copy_public_keys(folder / "keys", dd.keys)
+    on_medium = folder / "keys" / "root.vkey"
+    if on_medium.exists() and on_medium.read_text(encoding="utf-8").strip() != root.vkey():
+        warnings.append(f"{on_medium} is not the root key given; the one given is kept")
     for name in ("device.vkey",):  # the old server's public key: not this device's
         old = dd.keys / name
         if old.exists():

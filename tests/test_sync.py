@@ -302,3 +302,14 @@ def test_backup_signs_an_unsigned_tail_first(grown: School, tmp_path: Path) -> N
     code, out = _backup(str(crashed.path), str(tmp_path), "--label", "x")
     assert code == 0, out
     assert "signed a checkpoint over 304 entries" in out and "304 on the copy" in out
+
+
+def test_backup_result_counts_the_entries_on_the_medium(grown: School, tmp_path: Path) -> None:
+    """``ejournal scheduled-backup`` (ops) reports ``result.verify.entries``: the incremental
+    check counts what the medium holds, as the full one does."""
+    from sync.backup import backup
+
+    incremental = backup(grown.path, tmp_path, "x")
+    full = backup(grown.path, tmp_path, "x", full_verify=True)
+    assert incremental.ok and full.ok
+    assert incremental.verify.entries == full.verify.entries == 301

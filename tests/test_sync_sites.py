@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import school_fixture as sf
 import uvicorn
 
+from ejournal.auth import AuthStore
 from ejournal.datadir import DataDir
 from ejournal.journal import Journal
 from ejournal.log import SigningPolicy, verify_data_dir
@@ -209,6 +211,15 @@ def test_concurrent_edits_resolve_the_same_way_and_are_listed(
         ("mark", "4", "3"),
     ]
     assert all(c.earlier.ref.split("#")[0] == a.journal.feed.dir.name for c in found)
+    # the administration sees them on the branch's /conflicts page
+    auth = AuthStore.of(b.path)
+    auth.set_password(i.admin, "admin", "пароль-для-тестов")
+    auth.close()
+    with httpx.Client(base_url=b.url) as client:
+        client.post("/login", data={"login": "admin", "password": "пароль-для-тестов"})
+        page = client.get("/conflicts")
+    assert page.status_code == 200
+    assert "посещаемость" in page.text and "«Н»" in page.text and "«Б»" in page.text
     # the main school, having received the branch's change, changes the cell again: no conflict
     a.clock.set("2026-10-28 10:00")
     teaching.mark_attendance(a.journal, i.math_teacher, lesson=lesson, student=student, code="У")

@@ -30,12 +30,12 @@ from hashlib import sha256
 from operator import attrgetter
 from typing import Any
 
-from .checkpoint import Checkpoint, NoteRecord, parse_checkpoint, read_notes
+from .checkpoint import Checkpoint, NoteRecord, _note_end, parse_checkpoint, read_notes
 from .entry import Entry, LineError, parse_lines, parse_time
 from .errors import BadSignatureError, FormatError, IntegrityError
 from .keys import origin_for
 from .merkle import CompactRange
-from .note import Ed25519Verifier, open_note
+from .note import Ed25519Verifier, open_note, parse_note
 from .verify import _KEY_TYPES, _collect_key, _Keys, _signers_for, _witnesses
 
 STATE_VERSION = 1
@@ -135,10 +135,46 @@ class Extension:
         return not self.problems
 
 
+def note_spans(data: bytes) -> tuple[list[tuple[int, int]], int]:
+    """Where each complete note of a notes file starts and ends (the framing of
+    ``checkpoint.read_notes``, without parsing: a big file's old notes need not be parsed
+    again), and where the complete notes end."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while pos < len(data):
+        end = _note_end(data, pos)
+        if end < 0:
+            break
+        spans.append((pos, end))
+        pos = end
+    return spans, pos
+
+
+def note_at(data: bytes, span: tuple[int, int]) -> NoteRecord:
+    """The note of one span, parsed.
+
+    Raises:
+        FormatError: it does not parse (names its line).
+    """
+    start, end = span
+    raw = data[start : end - 1]
+    line = data.count(b"\n", 0, start) + 1
+    try:
+        return NoteRecord(parse_note(raw), start, line, raw)
+    except FormatError as e:
+        raise FormatError(e.message, place=f"line {line}") from e
+
+
+def last_record(data: bytes) -> NoteRecord | None:
+    """The last complete note of a notes file, parsed (None if there is none)."""
+    spans, _ = note_spans(data)
+    return note_at(data, spans[-1]) if spans else None
+
+
 def last_checkpoint(notes: bytes) -> Checkpoint | None:
     """The last complete checkpoint of a ``checkpoints`` file (None if there is none)."""
-    parsed = read_notes(notes)
-    return parse_checkpoint(parsed.records[-1].note.text) if parsed.records else None
+    record = last_record(notes)
+    return parse_checkpoint(record.note.text) if record else None
 
 
 def verify_extension(
@@ -163,14 +199,15 @@ def verify_extension(
         a fork, not a bad source).
     """
     feed = state.feed
+    spans, _ = note_spans(notes)
+    if not spans:
+        return Extension(state, None, [f"{feed}: no signed checkpoint"])
     try:
-        records = _checkpoints(feed, notes)
+        # Only the notes after what the state covers are parsed (the caller compared the rest).
+        new = _checkpoints(feed, notes, spans, state.notes_length, state.size)
+        last = new[-1][1] if new else parse_checkpoint(note_at(notes, spans[-1]).note.text)
     except (FormatError, IntegrityError) as e:
         return Extension(state, None, [f"{feed}/checkpoints: {e}"])
-    if not records:
-        return Extension(state, None, [f"{feed}: no signed checkpoint"])
-    last = records[-1][1]
-    new = [(r, cp) for r, cp in records if cp.size > state.size]
     if last.size <= state.size:
         return Extension(state, last, [])
     try:
@@ -178,21 +215,26 @@ def verify_extension(
         out = _extend(state, root, keys, new, chunks)
         _check_signatures(feed, new, out, keys)
         out.cosignatures_length = _check_cosignatures(
-            feed, records, cosignatures, state.cosignatures_length, keys
+            feed, notes, cosignatures, state.cosignatures_length, keys
         )
     except (FormatError, IntegrityError) as e:
         return Extension(state, last, [str(e)])
     out.notes_length = new[-1][0].offset + len(new[-1][0].raw) + 1
-    out.checkpoints = len(records)
+    out.checkpoints = len(spans)
     return Extension(out, last, [])
 
 
-def _checkpoints(feed: str, notes: bytes) -> list[tuple[NoteRecord, Checkpoint]]:
-    parsed = read_notes(notes)
+def _checkpoints(
+    feed: str, notes: bytes, spans: list[tuple[int, int]], since: int, previous: int
+) -> list[tuple[NoteRecord, Checkpoint]]:
+    """The checkpoints of the notes from byte ``since`` on, checked: origin, sizes growing
+    from ``previous``."""
     origin = origin_for(feed)
     out: list[tuple[NoteRecord, Checkpoint]] = []
-    previous = 0
-    for record in parsed.records:
+    for span in spans:
+        if span[0] < since:
+            continue
+        record = note_at(notes, span)
         cp = parse_checkpoint(record.note.text)
         where = f"line {record.line}"
         if cp.origin != origin:
@@ -294,17 +336,15 @@ def _check_signatures(
 
 
 def _check_cosignatures(
-    feed: str,
-    records: list[tuple[NoteRecord, Checkpoint]],
-    cosignatures: bytes,
-    known_length: int,
-    keys: _Keys,
+    feed: str, notes: bytes, cosignatures: bytes, known_length: int, keys: _Keys
 ) -> int:
     """Check the cosignature notes after ``known_length``; returns the file's valid length."""
     if not cosignatures:
         return 0
     parsed = read_notes(cosignatures)
-    texts = {r.note.text for r, _ in records}
+    if all(record.offset < known_length for record in parsed.records):
+        return parsed.valid_length
+    texts = {record.note.text for record in read_notes(notes).records}
     witnesses = _witnesses(feed, keys)
     for record in parsed.records:
         if record.offset < known_length:

@@ -159,10 +159,15 @@ def start_replication(app: Litestar) -> None:
             except Exception:  # the thread must not die: log and try again next round
                 log.exception("replication round failed")
 
-    threading.Thread(target=loop, name="ejournal-replication", daemon=True).start()
+    thread = threading.Thread(target=loop, name="ejournal-replication", daemon=True)
+    app.state.replication_thread = thread
+    thread.start()
 
 
 def stop_replication(app: Litestar) -> None:
+    """Shutdown hook: stop the thread and wait for a round in progress (the journal is closed
+    next, and a round must not use it then)."""
     stop = getattr(app.state, "replication_stop", None)
     if stop is not None:
         stop.set()
+        app.state.replication_thread.join(60)
