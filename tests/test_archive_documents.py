@@ -21,7 +21,7 @@ pytest_plugins = ["school"]
 def test_class_names_become_plain_ascii_file_names() -> None:
     assert _ascii_path("summary/5А.pdf") == "summary/5A.pdf"
     assert _ascii_path("journals/10Б.pdf") == "journals/10B.pdf"
-    assert _ascii_path("summary/11Щ «спорт».csv") == "summary/11SHH__sport_.csv"
+    assert _ascii_path("summary/11Щ «спорт».csv") == "summary/11Shch__sport_.csv"
 
 
 def test_a_sealed_year_carries_its_pdfa_documents_and_the_register_lists_the_journals(

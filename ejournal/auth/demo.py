@@ -12,6 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..translit import TRANSLIT
 from .store import AuthStore
 
 DEMO_LOGINS = "demo-logins.txt"
@@ -41,47 +42,6 @@ FEATURED = [
     ("ученик", "student"),
 ]
 LINE = re.compile(r"^\s+(?P<label>.+?)\s+логин: (?P<person>\S+)(?:\s+(?P<name>.*))?$")
-TRANSLIT = dict(
-    zip(
-        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-        [
-            "a",
-            "b",
-            "v",
-            "g",
-            "d",
-            "e",
-            "e",
-            "zh",
-            "z",
-            "i",
-            "y",
-            "k",
-            "l",
-            "m",
-            "n",
-            "o",
-            "p",
-            "r",
-            "s",
-            "t",
-            "u",
-            "f",
-            "kh",
-            "ts",
-            "ch",
-            "sh",
-            "shch",
-            "-",
-            "y",
-            "-",
-            "e",
-            "yu",
-            "ya",
-        ],
-        strict=True,
-    )
-)
 
 
 @dataclass(frozen=True, slots=True)

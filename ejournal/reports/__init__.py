@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..translit import latin
+
 
 def archive_documents(data_dir: Path, year: str) -> list[tuple[str, bytes]]:
     """The documents hook of ``ejournal archive seal``: :func:`.documents.year_documents` of a
@@ -47,61 +49,8 @@ def archive_documents(data_dir: Path, year: str) -> list[tuple[str, bytes]]:
     return named
 
 
-# GOST 7.79-2000 system B, without its apostrophes: archive file names stay plain ASCII (an
-# archive package lives 25 years on file systems and tools we cannot foresee); the documents
-# themselves keep the Cyrillic names.
-_GOST = dict(
-    zip(
-        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-        [
-            "a",
-            "b",
-            "v",
-            "g",
-            "d",
-            "e",
-            "yo",
-            "zh",
-            "z",
-            "i",
-            "j",
-            "k",
-            "l",
-            "m",
-            "n",
-            "o",
-            "p",
-            "r",
-            "s",
-            "t",
-            "u",
-            "f",
-            "x",
-            "cz",
-            "ch",
-            "sh",
-            "shh",
-            "-",
-            "y",
-            "-",
-            "eh",
-            "yu",
-            "ya",
-        ],
-        strict=True,
-    )
-)
-
-
 def _ascii_path(path: str) -> str:
-    out = []
-    for ch in path:
-        low = ch.lower()
-        if low in _GOST:
-            latin = _GOST[low].strip("-")
-            out.append(latin.upper() if ch != low else latin)
-        elif ch.isascii() and (ch.isalnum() or ch in "._-/"):
-            out.append(ch)
-        else:
-            out.append("_")
-    return "".join(out)
+    """A document's path with its class name in Latin letters and nothing but ASCII."""
+    return "".join(
+        ch if ch.isascii() and (ch.isalnum() or ch in "._-/") else "_" for ch in latin(path)
+    )
