@@ -76,6 +76,10 @@ def seal_year(
     archive_dir = archive_dir or data_dir / "archive"
     feeds = feeds if feeds is not None else read_feeds(data_dir)
     span = find_year(feeds, year)
+    if (out_dir / package_name(root, year)).exists():  # before the slow part: the documents
+        raise ArchiveError(
+            f"{out_dir / package_name(root, year)} exists already: a package is never overwritten"
+        )
     if root.verifier().vkey() != (data_dir / "keys" / "root.vkey").read_text().strip():
         raise ArchiveError("the root key given is not this school's root key (keys/root.vkey)")
     files: dict[str, bytes] = {}
@@ -103,8 +107,6 @@ def seal_year(
     files[vp.DESCRIPTION] = _description(school, span, root, companion, described, sheets, docs)
     name = package_name(root, year)
     target = out_dir / name
-    if target.exists():
-        raise ArchiveError(f"{target} exists already: a package is never overwritten")
     _write_bag(out_dir, name, files, school, span, root, companion, finals)
     return SealResult(
         target, year, sum(d["end"] - d["start"] for d in described), len(sheets), len(docs), finals
