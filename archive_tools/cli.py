@@ -115,9 +115,7 @@ def reports_documents(data_dir: Path) -> Callable[[str], Iterable[tuple[str, byt
     "ejournal.reports) in the package. --no-documents seals the log alone (quick test seals).",
 )
 @handle_errors
-def seal(
-    data_dir: Path, year: str, out_dir: Path, root_key: Path | None, documents: bool
-) -> None:
+def seal(data_dir: Path, year: str, out_dir: Path, root_key: Path | None, documents: bool) -> None:
     """Seal a closed school year into an archive package (a BagIt bag) and verify it.
 
     The root key signs the package twice: Ed25519 and ML-DSA-65. The ML-DSA-65 companion key

@@ -45,8 +45,10 @@ def describe_keys(dd: DataDir) -> list[str]:
     root = dd.root_verifier()
     rel = dd.path
     lines = [f"School root key {root.vkey()}"]
-    lines.append(f"  public  {dd.root_vkey.relative_to(rel)}: the trust anchor; it certifies "
-                 "every device and witness key (give this line to the archivist)")
+    lines.append(
+        f"  public  {dd.root_vkey.relative_to(rel)}: the trust anchor; it certifies "
+        "every device and witness key (give this line to the archivist)"
+    )
     if dd.root_key.exists():
         lines.append(
             f"  PRIVATE {dd.root_key.relative_to(rel)} ({_mode(dd.root_key)}): STILL ON THIS "
@@ -57,11 +59,14 @@ def describe_keys(dd: DataDir) -> list[str]:
         lines.append("  private: not on this server (kept offline, as it should be)")
     if dd.device_key.exists():
         lines.append(f"This device's key (feed {dd.device_feed_id()})")
-        lines.append(f"  PRIVATE {dd.device_key.relative_to(rel)} ({_mode(dd.device_key)}): "
-                     "signs this device's entries and checkpoints")
+        lines.append(
+            f"  PRIVATE {dd.device_key.relative_to(rel)} ({_mode(dd.device_key)}): "
+            "signs this device's entries and checkpoints"
+        )
     if dd.device_vkey.exists():
-        lines.append(f"  public  {dd.device_vkey.relative_to(rel)}: "
-                     f"{load_public_key(dd.device_vkey).vkey()}")
+        lines.append(
+            f"  public  {dd.device_vkey.relative_to(rel)}: {load_public_key(dd.device_vkey).vkey()}"
+        )
     lines += _certificates(dd, root)
     lines += _tls(dd)
     return lines

@@ -68,7 +68,9 @@ def live_server(app: Litestar) -> Iterator[str]:
 def chromium() -> Iterator[Any]:
     """One headless Debian Chromium for the whole test session."""
     if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is missing: `make test` installs it (apt-get install chromium)")
+        pytest.fail(
+            "Debian chromium is missing: `make test` installs it (apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-# Fixture modules that test files import from before naming them in pytest_plugins.
-pytest.register_assert_rewrite("browser", "school", "web_fixture", "school_fixture")
-
 from ejournal.datadir import DataDir, init_data_dir
 from ejournal.log import Entry, Feed, NewEntry, Report, SigningPolicy, verify_data_dir
 from ejournal.log.note import Ed25519Verifier
+
+# Fixture modules that test files import from before naming them in pytest_plugins.
+pytest.register_assert_rewrite("browser", "school", "web_fixture", "school_fixture")
 
 KRASNOYARSK = timezone(timedelta(hours=7))
 FIRST_LESSON = datetime(2026, 9, 1, 8, 30, tzinfo=KRASNOYARSK)

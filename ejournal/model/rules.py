@@ -101,6 +101,7 @@ def forecast(average: float | None) -> str | None:
         return None
     return str(min(5, max(2, int(average + 0.5))))
 
+
 # R-CTL-1: mark density (накопляемость). The fewest current marks a student should have in a
 # course in a period. The seeds ask the deputy head to watch students with no marks and with one
 # mark (001 App.1 4.3) but set no number; three is the usual floor in schools' regulations on

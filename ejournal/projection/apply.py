@@ -332,6 +332,7 @@ def _role_revoked(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.RoleRevoke
 from . import handlers_journal  # noqa: E402, F401, I001  (registers its handlers)
 from . import handlers_distance  # noqa: E402, F401  (distance learning, tests, portfolio)
 from . import handlers_diary  # noqa: E402, F401, I001  (the diary's: R-DIA-4)
+
 # The reports' settings: handlers_reports.py.
 from . import handlers_reports  # noqa: E402, F401  (register their handlers)
 from . import handlers_ops  # noqa: E402, F401  (register their handlers)
