@@ -112,3 +112,9 @@ def groups_of(db: sqlite3.Connection, student: str, on: str) -> tuple[str, ...]:
         (student, on, on, on, on),
     )
     return tuple(row[0] for row in rows)
+
+
+def group_name(db: sqlite3.Connection, group: str) -> str:
+    """The name of a class or group as the school writes it («5А»), or "" for an unknown id."""
+    row = db.execute("SELECT name FROM groups WHERE grp = ?", (group,)).fetchone()
+    return str(row[0]) if row else ""

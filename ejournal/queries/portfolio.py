@@ -111,8 +111,3 @@ def achievement_student(db: sqlite3.Connection, achievement: str) -> str:
 
 def is_person(db: sqlite3.Connection, person_id: str) -> bool:
     return db.execute("SELECT 1 FROM persons WHERE person = ?", (person_id,)).fetchone() is not None
-
-
-def group_name(db: sqlite3.Connection, group: str) -> str:
-    row = db.execute("SELECT name FROM groups WHERE grp = ?", (group,)).fetchone()
-    return str(row[0]) if row else ""

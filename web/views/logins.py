@@ -16,6 +16,7 @@ from ejournal.model.access import is_class_teacher, may
 from ejournal.model.commands import people
 from ejournal.model.errors import JournalError, NotFound, RuleViolation
 from ejournal.queries.admin_people import class_students
+from ejournal.queries.members import group_name
 from ejournal.queries.viewers import class_period
 
 from ..security import ForbiddenError, User, reading
@@ -43,11 +44,10 @@ def _require_keeper(j: Journal, user: User, class_id: str) -> None:
 def _context(j: Journal, auth: AuthStore, user: User, class_id: str) -> dict[str, Any]:
     students = class_students(j.db, class_id, j.today())
     people = [s.student.person for s in students] + [p.person for s in students for p in s.parents]
-    name = j.db.execute("SELECT name FROM groups WHERE grp = ?", (class_id,)).fetchone()
     return {
         "user": user,
         "class_id": class_id,
-        "class_name": name[0] if name else "",
+        "class_name": group_name(j.db, class_id),
         "students": students,
         "accounts": auth.accounts(people),
         "error": "",

@@ -14,6 +14,7 @@ from ejournal.journal import Journal
 from ejournal.model.commands import portfolio
 from ejournal.model.errors import JournalError, NotFound, PermissionDenied
 from ejournal.queries import portfolio as pq
+from ejournal.queries.members import group_name
 from ejournal.queries.people import person
 from ejournal.queries.viewers import KEEP, class_access, class_period, classes_kept_by
 
@@ -156,7 +157,7 @@ class PortfolioController(Controller):
                 raise ForbiddenError
             period = class_period(j.db, class_id, today)
             since = period.start if period else today
-            name = pq.group_name(j.db, class_id)
+            name = group_name(j.db, class_id)
             rows = pq.class_portfolios(j.db, class_id, since, today)
         return Template(
             "portfolio/class.html",
