@@ -14,7 +14,14 @@ import click
 from .cli import DATA_DIR, EXIT_INTEGRITY, EXIT_OK, EXIT_USAGE, handle_errors
 from .datadir import DataDir, DataDirError
 from .local_state import ConfigError, load_config, write_status
-from .service import ServiceOptions, install, install_commands, uninstall
+from .service import ServiceOptions, install, install_commands, starts_now, uninstall
+
+UNITS_UNDER = click.option(
+    "--units-under", type=click.Path(file_okay=False, path_type=Path),
+    help="Install for real (the system user, the data directory's owner, `systemctl --root "
+    "DIR enable`) but with the unit files under DIR: a system image being prepared, or the "
+    "root tests. Nothing is started.",
+)  # fmt: skip
 
 
 @click.command("install-service")
@@ -29,10 +36,11 @@ from .service import ServiceOptions, install, install_commands, uninstall
               envvar="EJOURNAL_SYSTEMD_ROOT",
               help="Write the units under this folder only; enable nothing.")  # fmt: skip
 @click.option("--dry-run", is_flag=True, help="Same as --root ./ejournal-units.")
+@UNITS_UNDER
 @handle_errors
 def install_service(
     data_dir: Path, user: str, host: str, port: int, insecure_lan: bool, root: Path | None,
-    dry_run: bool,
+    dry_run: bool, units_under: Path | None,
 ) -> None:  # fmt: skip
     """Run the journal of DATA_DIR as a systemd service (as root): a system user owning
     DATA_DIR, the server restarted on failure and started at boot, a weekly backup to the
@@ -53,15 +61,23 @@ def install_service(
         load_config(dd.path)
     except ConfigError as e:
         raise DataDirError(str(e)) from e
+    if root is not None and units_under is not None:
+        raise DataDirError("--root is a dry run and --units-under a real install: give one")
     options = ServiceOptions(dd.path, user, host, port, insecure_lan=insecure_lan)
-    for path in install(options, root):
+    under = units_under.resolve() if units_under is not None else None
+    for path in install(options, root, under=under):
         click.echo(f"wrote {path}")
     if root is not None:
         click.echo("dry run: nothing enabled. On the server, as root, this would then run:")
-        for argv in install_commands(options):
+        for argv in install_commands(options, systemd=True):
             click.echo("  " + shlex.join(argv))
         return
-    click.echo(f"enabled: the journal at {host}:{port}, the weekly backup and daily verification")
+    what = f"the journal at {host}:{port}, the weekly backup and daily verification"
+    if not starts_now(under):
+        why = f"the units are under {under}" if under else "systemd is not running here"
+        click.echo(f"enabled for the next boot, not started ({why}): {what}")
+        return
+    click.echo(f"enabled and started: {what}")
     click.echo("  systemctl status ejournal   — is it running?")
     click.echo("  journalctl -u ejournal      — its log")
 
@@ -70,12 +86,16 @@ def install_service(
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path),
               envvar="EJOURNAL_SYSTEMD_ROOT",
               help="Remove the units from under this folder only.")  # fmt: skip
+@UNITS_UNDER
 @handle_errors
-def uninstall_service(root: Path | None) -> None:
+def uninstall_service(root: Path | None, units_under: Path | None) -> None:
     """Stop and remove the service and timers; the data directory and its user stay."""
     if root is None and os.geteuid() != 0:
         raise DataDirError("uninstall-service needs root (sudo), or --root DIR")
-    for path in uninstall(root):
+    if root is not None and units_under is not None:
+        raise DataDirError("--root only removes files and --units-under disables: give one")
+    under = units_under.resolve() if units_under is not None else None
+    for path in uninstall(root, under=under):
         click.echo(f"removed {path}")
 
 

@@ -1,7 +1,12 @@
 """The journal as a systemd service (issue #10): the server under its own system user,
 restarted on failure and started at boot, with a weekly backup timer and a daily
 verification timer. ``ejournal install-service`` writes and enables the units;
-``--root DIR`` writes them under DIR only (for a look, and for the tests)."""
+``--root DIR`` writes them under DIR only (for a look, and for the tests); ``under`` (the CLI's
+``--units-under DIR``) installs for real but keeps the unit files under DIR, enabled there with
+``systemctl --root DIR`` (a system image being prepared; the root tests).
+
+Without systemd as the running init (a container, a chroot), the units are enabled for the
+next boot with an offline ``systemctl enable`` and nothing is started: ``install`` says so."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .datadir import DataDirError
 from .local_state import load_config
 
 UNIT_DIR = Path("etc/systemd/system")
@@ -114,12 +120,40 @@ Runner = Callable[[Sequence[str]], None]
 
 
 def _run(argv: Sequence[str]) -> None:
-    subprocess.run(list(argv), check=True)
+    try:
+        subprocess.run(list(argv), check=True)
+    except subprocess.CalledProcessError as e:
+        raise DataDirError(f"{shlex.join(argv)} failed (exit code {e.returncode})") from e
 
 
-def install_commands(o: ServiceOptions) -> list[list[str]]:
-    """What installing does on the real system, after writing the units, in order."""
+def systemd_running() -> bool:
+    """Whether systemd is this machine's running init (the test of ``sd_booted(3)``)."""
+    return Path("/run/systemd/system").is_dir()
+
+
+def _systemctl(under: Path | None) -> list[str]:
+    return ["systemctl", "--root", str(under)] if under is not None else ["systemctl"]
+
+
+def starts_now(under: Path | None = None) -> bool:
+    """Whether installing into ``under`` (None: this system) also starts the service."""
+    return under is None and systemd_running()
+
+
+def install_commands(
+    o: ServiceOptions, under: Path | None = None, systemd: bool | None = None
+) -> list[list[str]]:
+    """What installing does on the real system, after writing the units, in order: the
+    system user, the data directory given to it, and the units enabled (and started when
+    systemd runs the machine, ``systemd``, default: this one, and the units are in its own
+    folder)."""
     data = str(o.data_dir)
+    running = systemd_running() if systemd is None else systemd
+    enable = (
+        [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", *ENABLED]]
+        if under is None and running
+        else [[*_systemctl(under), "enable", *ENABLED]]
+    )
     return [
         [
             "sh",
@@ -130,19 +164,21 @@ def install_commands(o: ServiceOptions) -> list[list[str]]:
         ],  # fmt: skip
         ["chown", "-R", f"{o.user}:{o.user}", data],
         ["chmod", "0750", data],
-        ["systemctl", "daemon-reload"],
-        ["systemctl", "enable", "--now", *ENABLED],
+        *enable,
     ]
 
 
-def install(o: ServiceOptions, root: Path | None = None, run: Runner = _run) -> list[Path]:
-    """Write the units under ``root`` (default ``/``); on the real system also make the user,
-    give it the data directory and enable everything.
+def install(
+    o: ServiceOptions, root: Path | None = None, run: Runner = _run, under: Path | None = None
+) -> list[Path]:
+    """Write the units under ``root`` (a dry run: nothing else is done); without ``root``
+    also make the user, give it the data directory and enable everything, with the unit
+    files in ``/`` or, when given, under ``under``.
 
     Returns:
         The unit files written.
     """
-    folder = (root or Path("/")) / UNIT_DIR
+    folder = (root or under or Path("/")) / UNIT_DIR
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in units(o).items():
@@ -151,23 +187,28 @@ def install(o: ServiceOptions, root: Path | None = None, run: Runner = _run) -> 
         path.chmod(0o644)
         written.append(path)
     if root is None:
-        for argv in install_commands(o):
+        for argv in install_commands(o, under):
             run(argv)
     return written
 
 
-def uninstall(root: Path | None = None, run: Runner = _run) -> list[Path]:
+def uninstall(
+    root: Path | None = None, run: Runner = _run, under: Path | None = None
+) -> list[Path]:
     """Stop and disable the units, then remove their files. The data directory and the
-    system user stay (the records are the school's)."""
-    folder = (root or Path("/")) / UNIT_DIR
+    system user stay (the records are the school's). ``root``: only remove the files there;
+    ``under``: disable and remove them there (``systemctl --root``)."""
+    folder = (root or under or Path("/")) / UNIT_DIR
+    running = starts_now(under)
     if root is None:
-        run(["systemctl", "disable", "--now", *ENABLED])
+        now = ["--now"] if running else []
+        run([*_systemctl(under), "disable", *now, *ENABLED])
     removed = []
     for name in UNITS:
         path = folder / name
         if path.exists():
             path.unlink()
             removed.append(path)
-    if root is None:
+    if root is None and running:
         run(["systemctl", "daemon-reload"])
     return removed

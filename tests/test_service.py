@@ -1,11 +1,16 @@
 """The journal as a systemd service (issue #10): the generated unit and timers pass
 ``systemd-analyze verify``, run under their own user with the hardening asked for, and
-uninstall removes them. Nothing is enabled on this machine (--root)."""
+uninstall removes them. Nothing is enabled on this machine's own systemd: --root, or the
+real install with --units-under a temporary prefix (as root)."""
 
 from __future__ import annotations
 
+import os
+import pwd
 import shutil
+import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -105,3 +110,79 @@ def test_install_without_root_privileges_or_a_root_folder_is_refused(
     monkeypatch.delenv("EJOURNAL_SYSTEMD_ROOT", raising=False)
     result = run("install-service", str(data_dir), "--insecure-lan")
     assert result.exit_code == 2 and "needs root" in result.output
+
+
+# The real install as root (issue #10): the system user, the data directory given to it and
+# the units enabled, with the unit files under a temporary prefix (`--units-under`, enabled
+# with `systemctl --root`), so the test never touches this machine's /etc/systemd. Not root:
+# through `sudo -n` when that works; otherwise it fails when EJOURNAL_REQUIRE_ROOT_TESTS=1
+# (`make test` sets it) and is skipped, with the reason, when pytest is run by hand.
+
+
+def as_root() -> list[str] | None:
+    """The prefix that runs a command as root here, or None when nothing can."""
+    if os.geteuid() == 0:
+        return []
+    sudo = shutil.which("sudo")
+    if sudo and subprocess.run([sudo, "-n", "true"], capture_output=True).returncode == 0:
+        return [sudo, "-n"]
+    return None
+
+
+def require_root() -> list[str]:
+    prefix = as_root()
+    if prefix is None:
+        reason = (
+            f"the real install-service needs root: this test runs as uid {os.geteuid()} and "
+            "`sudo -n` does not work; run `sudo make test` (or pytest as root), or "
+            "`make test EJOURNAL_REQUIRE_ROOT_TESTS=0` to accept not running it"
+        )
+        if os.environ.get("EJOURNAL_REQUIRE_ROOT_TESTS") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason + " (EJOURNAL_REQUIRE_ROOT_TESTS is not 1)")
+    return prefix
+
+
+def test_install_service_as_root_makes_the_user_gives_it_the_data_and_enables(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    sudo = require_root()
+    user = f"ejt{os.getpid() % 100000}"
+    assert subprocess.run(["getent", "passwd", user], capture_output=True).returncode == 2
+    prefix = tmp_path / "image"
+    ejournal = [*sudo, str(Path(sys.executable).with_name("ejournal"))]
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "EJOURNAL_SYSTEMD_ROOT"}
+        return subprocess.run([*ejournal, *args], capture_output=True, text=True, timeout=120,
+                              env=env)  # fmt: skip
+
+    try:
+        done = cli("install-service", str(data_dir), "--user", user, "--insecure-lan",
+                   "--units-under", str(prefix))  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "enabled for the next boot, not started" in done.stdout
+        entry = pwd.getpwnam(user)
+        assert entry.pw_uid < 1000 and entry.pw_shell == "/usr/sbin/nologin"  # a system user
+        assert entry.pw_dir == str(data_dir.resolve())
+        owners = {(p.stat().st_uid, p.stat().st_gid) for p in [data_dir, *data_dir.rglob("*")]}
+        assert owners == {(entry.pw_uid, entry.pw_gid)}  # all of it, keys and feeds too
+        assert stat.S_IMODE(data_dir.stat().st_mode) == 0o750
+        folder = prefix / "etc/systemd/system"
+        assert sorted(p.name for p in folder.iterdir() if p.is_file()) == sorted(UNITS)
+        assert f"User={user}" in (folder / "ejournal.service").read_text().splitlines()
+        wants = {
+            "multi-user.target.wants/ejournal.service",
+            "timers.target.wants/ejournal-backup.timer",
+            "timers.target.wants/ejournal-verify.timer",
+        }  # fmt: skip
+        for link in wants:  # what `systemctl enable` made, pointing at the units
+            assert (folder / link).is_symlink(), link
+            assert os.readlink(folder / link) == f"/etc/systemd/system/{Path(link).name}"
+        removed = cli("uninstall-service", "--units-under", str(prefix))
+        assert removed.returncode == 0, removed.stdout + removed.stderr
+        assert not [p for p in folder.rglob("*") if not p.is_dir()]  # units and links gone
+        assert pwd.getpwnam(user) and data_dir.is_dir()  # the user and the records stay
+    finally:
+        subprocess.run([*sudo, "userdel", user], capture_output=True)
+        subprocess.run([*sudo, "chown", "-R", f"{os.getuid()}:{os.getgid()}", str(tmp_path)])
