@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .blobs import verify_blobs
 from .datadir import DataDir, DataDirError
 from .log.errors import FormatError, IntegrityError, KeyFileError, LogError
 from .log.feed import SigningPolicy
@@ -74,6 +73,8 @@ def verify(data_dir: Path, root_key: str | None, quiet: bool, record: bool) -> N
     dd = DataDir(data_dir).require()
     root = _root_verifier(dd, root_key)
     report = verify_data_dir(data_dir, root)
+    from .blobs import verify_blobs  # not at the top: `ejournal status` stays quick
+
     report.problems.extend(verify_blobs(data_dir).problems)  # referenced files (FORMAT.md §14)
     if not quiet:
         click.echo(f"root key {root.vkey()}")

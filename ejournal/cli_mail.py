@@ -17,8 +17,6 @@ import click
 from .cli import DATA_DIR, EXIT_USAGE, handle_errors
 from .datadir import DataDir
 from .log.errors import FeedLockedError
-from .mail import MailConfigError, MailStore, load_config
-from .mail.outbox import deliver, queue_due
 
 EXIT_QUEUED = 3
 
@@ -46,6 +44,10 @@ def mail(data_dir: Path, send: bool) -> None:
     SMTP settings are in DATA_DIR/mail.toml (0600; see ejournal/mail/config.py); subscriptions
     and the outbox in DATA_DIR/mail.sqlite. Letters that fail stay queued and are retried later.
     """
+    # Here, not at the top: every `ejournal` command imports this module (ejournal status <1 s).
+    from .mail import MailConfigError, MailStore, load_config
+    from .mail.outbox import deliver, queue_due
+
     try:
         config = load_config(data_dir)
     except MailConfigError as e:

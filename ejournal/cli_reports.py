@@ -9,9 +9,6 @@ from pathlib import Path
 import click
 
 from .cli import DATA_DIR, EXIT_USAGE, handle_errors
-from .journal import Journal
-from .log import SigningPolicy
-from .model.errors import NotFound, RuleViolation
 
 
 @click.command("documents")
@@ -27,6 +24,10 @@ def documents(data_dir: Path, year: str, out: Path) -> None:
     OUT not writable. Stop `ejournal serve` first: this opens the journal for writing (it signs
     a checkpoint that the PDFs name).
     """
+    # Here, not at the top: every `ejournal` command imports this module (ejournal status <1 s).
+    from .journal import Journal
+    from .log import SigningPolicy
+    from .model.errors import NotFound, RuleViolation
     from .reports.documents import year_documents
 
     with Journal.open(data_dir, policy=SigningPolicy(background=False)) as j:

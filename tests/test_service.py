@@ -18,7 +18,16 @@ from click.testing import CliRunner
 
 from ejournal.cli import main
 from ejournal.datadir import init_data_dir
-from ejournal.service import UNITS, ServiceOptions, units
+from ejournal.service import (
+    ENABLED,
+    UNITS,
+    ServiceOptions,
+    install,
+    install_commands,
+    starts_now,
+    uninstall,
+    units,
+)
 
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 
@@ -186,3 +195,23 @@ def test_install_service_as_root_makes_the_user_gives_it_the_data_and_enables(
     finally:
         subprocess.run([*sudo, "userdel", user], capture_output=True)
         subprocess.run([*sudo, "chown", "-R", f"{os.getuid()}:{os.getgid()}", str(tmp_path)])
+
+
+def test_without_a_running_systemd_install_enables_for_the_next_boot_only(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A container or chroot: `systemctl daemon-reload` and `--now` would fail there; the
+    # offline `systemctl enable` makes the links, and nothing claims to have started.
+    monkeypatch.setattr("ejournal.service.systemd_running", lambda: False)
+    ran: list[list[str]] = []
+    o = ServiceOptions(data_dir.resolve())
+    install(o, run=ran.append, under=tmp_path / "img")
+    assert ran[-1] == ["systemctl", "--root", str(tmp_path / "img"), "enable", *ENABLED]
+    assert ["systemctl", "daemon-reload"] not in ran and ran[1][0] == "chown"
+    assert not starts_now() and install_commands(o)[-1] == ["systemctl", "enable", *ENABLED]
+    uninstall(run=ran.append, under=tmp_path / "img")
+    assert ran[-1] == ["systemctl", "--root", str(tmp_path / "img"), "disable", *ENABLED]
+    monkeypatch.setattr("ejournal.service.systemd_running", lambda: True)
+    assert install_commands(o)[-2:] == [
+        ["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", *ENABLED],
+    ]  # fmt: skip
