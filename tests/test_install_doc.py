@@ -102,3 +102,24 @@ def serve_over_https(data: Path, env: dict[str, str]) -> None:
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_the_root_walk_keeps_every_path_of_the_document_in_its_own_folder(tmp_path: Path) -> None:
+    # scripts/run_install_doc.py runs these as root: a path it did not move under its folder
+    # would be this machine's (a new /etc/... line in INSTALL.md must be taught to it first).
+    sys.path.insert(0, str(DOC.parent.parent / "scripts"))
+    from install_walk import Machine, Report, commands
+
+    steps = commands(DOC.read_text(encoding="utf-8"))
+    run, as_root = blocks()
+    lines = sum(len(b.strip().splitlines()) for b in run + as_root)
+    assert len(steps) == lines - 4 - 4  # `ejournal init` and the here-document: 5 lines each
+    for system in (False, True):
+        machine = Machine(tmp_path / "top", "ejw123", system, Report())
+        for _, cmd in steps:
+            line = machine.localise(cmd)
+            paths = re.findall(r"(?<![\w.-])/[\w./-]+", line)
+            assert all(p.startswith(str(machine.top)) for p in paths), line
+            assert "sudo -u ejournal" not in line
+            if "install-service /" in line:
+                assert "--user ejw123" in line and ("--units-under" in line) is not system
