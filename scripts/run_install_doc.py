@@ -41,6 +41,7 @@ import resource
 import secrets
 import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -111,8 +112,19 @@ def walk_document(m: Machine, steps: list[tuple[str, str]]) -> None:
 
 def walk_upgrade(m: Machine, steps: list[tuple[str, str]], previous: str) -> None:
     """The previous release installed by section 1, a school made by it (sections 2 and 5)
-    and run as the service; then the new release on the flash drive and the upgrade block."""
-    release_folder(m.top / "media/usb/ejournal", previous)
+    and run as the service; then the new release on the flash drive and the upgrade block.
+    A clone without that commit (shallow) walks the upgrade from this release onto itself, and
+    the report says so among the commands replaced."""
+    known = subprocess.run(["git", "-C", str(REPO), "cat-file", "-e", f"{previous}^{{commit}}"],
+                           capture_output=True, check=False)  # fmt: skip
+    if known.returncode != 0:
+        m.report.replaced.append(
+            f"the previous release {previous} is not in this clone (shallow?): the upgrade "
+            "block ran from this release onto a school made by this release"
+        )
+        release_folder(m.top / "media/usb/ejournal")
+    else:
+        release_folder(m.top / "media/usb/ejournal", previous)
     print(f"previous release {previous}: sections 1 (without apt-get), 2, 5 and the service")
     for heading, cmd in steps:
         if heading.startswith(("## 1.", "## 2.", "## 5.")) and "apt-get" not in cmd:
