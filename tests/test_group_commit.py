@@ -5,6 +5,7 @@ fsync leaves a journal that reopens consistent."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import threading
@@ -14,9 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from conftest import School as SchoolFeed
+from conftest import realistic_entry
 
 from ejournal.journal import Journal
-from ejournal.log import SigningPolicy
+from ejournal.log import FeedClosedError, SigningPolicy
 from ejournal.log import feed as feed_module
 from ejournal.log.reader import read_entries
 from ejournal.model import events as ev
@@ -300,3 +303,61 @@ def test_a_crash_between_write_and_fsync_reopens_consistent(
         )
         assert log_of(after)[-1].data["mark"] == again
         assert [e.seq for e in log_of(after)] == list(range(after.feed.size))
+
+
+# --- the feed's write / sync split ---------------------------------------------------------
+
+
+def test_concurrent_writes_across_segment_rollovers_stay_whole_and_in_order(
+    school: SchoolFeed, slow_disk: list[int]
+) -> None:
+    policy = SigningPolicy(max_unsigned_entries=25, background=False)
+    results: list[Any] = []
+    with school.open(policy=policy, segment_limit=4096) as feed:
+        start = feed.size
+
+        def writer(n: int) -> list[list[Any]]:
+            return [feed.append([realistic_entry(n * 100 + k)] * (1 + k % 3)) for k in range(12)]
+
+        results = race(THREADS, writer)
+        assert not [r for r in results if isinstance(r, Exception)], results
+    calls = [batch for r in results for batch in r]
+    on_disk = {e.seq: e for e in read_entries(school.feed_dir)}
+    assert sorted(on_disk) == list(range(len(on_disk)))
+    assert len(on_disk) == start + sum(len(b) for b in calls)
+    for batch in calls:  # each call's entries contiguous and as returned
+        assert [e.seq for e in batch] == list(range(batch[0].seq, batch[0].seq + len(batch)))
+        assert all(on_disk[e.seq] == e for e in batch)
+    assert len(school.segments()) > 3
+    assert school.verify().ok
+
+
+def test_a_failed_fsync_fails_the_waiters_and_closes_the_feed(
+    school: SchoolFeed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with school.open(policy=SigningPolicy(background=False)) as feed:
+        kept = feed.append([realistic_entry(1)])[0]
+        written = feed.write([realistic_entry(2), realistic_entry(3)])
+        assert feed.size == kept.seq + 1  # written, not yet durable
+
+        def broken_disk(fd: int) -> None:
+            raise OSError(errno.EIO, "Input/output error")
+
+        monkeypatch.setattr(feed_module.os, "fsync", broken_disk)
+        with pytest.raises(OSError, match="Input/output"):
+            feed.sync(written[-1].seq + 1)
+        monkeypatch.undo()
+        assert feed.size == kept.seq + 1
+        with pytest.raises(FeedClosedError):
+            feed.append([realistic_entry(4)])
+    # What the feed had made durable is there, the failed writes were cut back; closed as by a
+    # crash (no final checkpoint): reopening signs the tail and goes on.
+    assert [e.seq for e in read_entries(school.feed_dir)] == list(range(kept.seq + 1))
+    with school.open() as feed:
+        assert feed.append([realistic_entry(5)])[0].seq == kept.seq + 1
+    assert school.verify().ok
+
+
+def test_sync_to_an_entry_never_written_is_refused(school: SchoolFeed) -> None:
+    with school.open() as feed, pytest.raises(ValueError, match="never written"):
+        feed.sync(feed.size + 1)
