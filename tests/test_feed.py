@@ -176,7 +176,7 @@ def test_a_failed_disk_write_keeps_nothing_of_that_call(
         append_entries(feed, 4)
         size, files = feed.size, snapshot(school.feed_dir)
         with monkeypatch.context() as m:
-            m.setattr(feed_module, "append_durably", half_then_disk_full)
+            m.setattr(feed_module, "write_all", half_then_disk_full)
             with pytest.raises(OSError, match="No space"):
                 append_entries(feed, 3, batch=3)
         assert feed.size == size

@@ -34,6 +34,7 @@ from .storage import (
     open_append,
     segment_name,
     truncate_durably,
+    write_all,
 )
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,6 @@ class _Batch:
     entries: list[Entry]
     lines: bytes
     leaves: list[bytes]
-    done: bool = False
     error: BaseException | None = None
 
 
@@ -140,8 +140,11 @@ class Feed:
         self.segment_limit = segment_limit or self.SEGMENT_LIMIT
         self._mu = threading.Lock()
         self._cv = threading.Condition(self._mu)
-        self._queue: list[_Batch] = []
-        self._leader = False
+        self._pending: list[_Batch] = []  # written, not yet known durable, in order
+        self._leader = False  # someone does I/O with the mutex let go (fsync, signing)
+        self._broken: BaseException | None = None  # a failed fsync: nothing more is durable
+        self._synced_bytes = 0  # of the current segment, known durable
+        self._retired: list[int] = []  # descriptors of sealed segments, closed after the leader
         self._next_seq = 0
         self._st = _State()
         self._seg_fd = -1
@@ -323,13 +326,33 @@ class Feed:
     def append(self, items: Sequence[NewEntry]) -> list[Entry]:
         """Record entries; returns once they are on disk and fsynced.
 
-        Concurrent callers share one write and one fsync (group commit).
+        Concurrent callers share one fsync (group commit): :meth:`write` then :meth:`sync`.
 
         Raises:
             ValueError: an item is malformed (bad type name, data outside the JSON domain);
                 nothing is written.
             FeedClosedError: the feed is closed.
-            OSError: the disk refused the write; nothing of this call is kept.
+            OSError: the disk refused the write or the fsync; nothing of this call is kept.
+        """
+        entries = self.write(items)
+        if entries:
+            self.sync(entries[-1].seq + 1)
+        return entries
+
+    def write(self, items: Sequence[NewEntry]) -> list[Entry]:
+        """Write entries at the end of the feed (``write(2)``, in the order of the calls)
+        without waiting for the disk. Nobody may be told they are recorded before
+        :meth:`sync` to their end returns.
+
+        A caller that must order what it writes (the journal's command lock) holds its lock
+        for this call only, and waits for the fsync after letting go: concurrent commands
+        then share one fsync instead of queueing behind each other's.
+
+        Raises:
+            ValueError: an item is malformed; nothing is written.
+            FeedClosedError: the feed is closed.
+            OSError: the disk refused the write; nothing of this call is kept (what earlier
+                calls wrote stands).
         """
         if not items:
             return []
@@ -337,15 +360,37 @@ class Feed:
             if self._closed:
                 raise FeedClosedError(f"feed {self.id} is closed")
             batch = self._build(items)
-            self._queue.append(batch)
-            while not batch.done:
-                if self._leader:
-                    self._cv.wait()
-                else:
-                    self._lead()
-        if batch.error is not None:
-            raise batch.error
-        return batch.entries
+            try:
+                self._write(batch)
+            except BaseException:
+                if self._broken is None:  # else _fail cut back to the durable size
+                    self._next_seq = batch.entries[0].seq
+                    self._cut_back()
+                raise
+            self._pending.append(batch)
+            return batch.entries
+
+    def sync(self, end: int) -> None:
+        """Return once the entries before ``end`` are durable: one fsync, made by whichever
+        waiting caller comes first, covers everything written until it starts.
+
+        Raises:
+            ValueError: ``end`` is beyond what was written.
+            OSError: the fsync failed; the feed is then closed (reopen it to recover).
+        """
+        with self._mu:
+            self._sync_locked(end)
+
+    def _sync_locked(self, end: int) -> None:
+        while self._st.size < end:
+            if self._broken is not None:
+                raise self._broken
+            if end > self._next_seq:
+                raise ValueError(f"feed {self.id}: entry {end - 1} was never written")
+            if self._leader:
+                self._cv.wait()
+            else:
+                self._lead()
 
     def _build(self, items: Sequence[NewEntry]) -> _Batch:
         now = self._clock.now()
@@ -374,29 +419,9 @@ class Feed:
         self._st.last_time = now
         return _Batch(entries, b"\n".join(lines) + b"\n", leaves)
 
-    def _lead(self) -> None:
-        """Called with the mutex held: write everything queued, fsync once, wake the waiters."""
-        self._leader = True
-        batches, self._queue = self._queue, []
-        self._mu.release()
-        error: BaseException | None = None
-        try:
-            self._write(batches)
-        except BaseException as e:
-            error = e
-        finally:
-            self._mu.acquire()
-            self._leader = False
-        if error is None:
-            for b in batches:
-                b.done = True
-            self._maybe_sign()
-        else:
-            self._fail(batches + self._queue, error)
-        self._cv.notify_all()
-
-    def _write(self, batches: list[_Batch]) -> None:
-        data = b"".join(b.lines for b in batches)
+    def _write(self, batch: _Batch) -> None:
+        """Called with the mutex held: write one batch's lines, rolling the segment first when
+        they would overflow it."""
         st = self._st
         if self._seg_fd < 0:
             current = self.dir / segment_name(st.segment_first)
@@ -404,42 +429,102 @@ class Feed:
                 # Sealed by _roll before a crash that came ahead of the next segment's creation.
                 st.segment_first, st.segment_bytes = st.size, 0
             self._seg_fd = open_append(self.dir / segment_name(st.segment_first))
-        if st.segment_bytes and st.segment_bytes + len(data) > self.segment_limit:
-            self._roll(st.size)
-        append_durably(self._seg_fd, data)
-        st.segment_bytes += len(data)
+            self._synced_bytes = st.segment_bytes
+        if st.segment_bytes and st.segment_bytes + len(batch.lines) > self.segment_limit:
+            self._roll(batch.entries[0].seq)
+        write_all(self._seg_fd, batch.lines)
+        st.segment_bytes += len(batch.lines)
+
+    def _lead(self) -> None:
+        """Called with the mutex held: fsync everything written so far (the mutex let go
+        meanwhile, so that others write on), then count it durable and wake the waiters."""
+        batches, self._pending = self._pending, []
+        fd, first, written = self._seg_fd, self._st.segment_first, self._st.segment_bytes
+        self._leader = True
+        self._mu.release()
+        error: BaseException | None = None
+        try:
+            os.fsync(fd)
+        except BaseException as e:
+            error = e
+        finally:
+            self._mu.acquire()
+            self._leader = False
+            self._close_retired()
+        if error is not None:
+            self._fail(batches + self._pending, error)
+            self._cv.notify_all()
+            return
+        self._made_durable(batches)
+        if first == self._st.segment_first:
+            self._synced_bytes = written
+        self._cv.notify_all()
+        self._maybe_sign()
+
+    def _made_durable(self, batches: list[_Batch]) -> None:
+        st = self._st
         for b in batches:
             st.tree.extend(b.leaves)
-        if st.first_unsigned_at is None:
+            st.size += len(b.entries)
+        if batches and st.first_unsigned_at is None:
             st.first_unsigned_at = _time.monotonic()
-        st.size += sum(len(b.entries) for b in batches)
 
     def _roll(self, first_seq: int) -> None:
-        """Seal the current segment (read-only from now on) and start the next one."""
+        """Seal the current segment (made durable, then read-only for ever) and start the next
+        one: a segment is sealed only once all of it is on disk (recovery relies on it)."""
         st = self._st
-        os.close(self._seg_fd)
+        try:
+            os.fsync(self._seg_fd)
+        except BaseException as e:
+            self._fail(self._pending, e)
+            self._cv.notify_all()
+            raise
+        # A running leader may still fsync the old descriptor: close it once that is done.
+        self._retired.append(self._seg_fd)
         self._seg_fd = -1
+        if not self._leader:
+            self._close_retired()
         (self.dir / segment_name(st.segment_first)).chmod(0o444)
         st.segment_first, st.segment_bytes = first_seq, 0
         self._seg_fd = open_append(self.dir / segment_name(first_seq))
+        self._synced_bytes = 0
 
-    def _fail(self, batches: list[_Batch], error: BaseException) -> None:
-        """A write failed: drop what was queued and cut the segment back to the durable size."""
-        self._queue = []
-        for b in batches:
-            b.done, b.error = True, error
-        self._next_seq = self._st.size
+    def _close_retired(self) -> None:
+        for fd in self._retired:
+            os.close(fd)
+        self._retired = []
+
+    def _cut_back(self) -> None:
+        """A write(2) failed: cut the segment back to the end of the last complete batch."""
         try:
             if self._seg_fd >= 0:
                 os.ftruncate(self._seg_fd, self._st.segment_bytes)
-                os.fsync(self._seg_fd)
         except OSError:
             self._closed = True  # cannot restore a clean end: reopen to recover
             log.exception("feed %s: could not cut a failed write back", self.id)
 
+    def _fail(self, batches: list[_Batch], error: BaseException) -> None:
+        """An fsync failed: what was written since the last one may or may not be on disk.
+        Fail every waiter, cut the segment back to the durable size and close the feed (after
+        a failed fsync the kernel's page cache cannot be trusted: reopening recovers)."""
+        self._pending = []
+        for b in batches:
+            b.error = error
+        self._broken = error
+        self._closed = True
+        self._next_seq = self._st.size
+        try:
+            if self._seg_fd >= 0:
+                os.ftruncate(self._seg_fd, self._synced_bytes)
+                self._st.segment_bytes = self._synced_bytes
+        except OSError:
+            log.exception("feed %s: could not cut an unsynced write back", self.id)
+        log.error("feed %s: fsync failed (%s); closed until reopened", self.id, error)
+
     # --- checkpoints -------------------------------------------------------------------------
 
     def _maybe_sign(self) -> None:
+        """Called with the mutex held and no leader: sign when the policy says so."""
         st, policy = self._st, self.policy
         unsigned = st.size - st.signed_size
         if not unsigned:
@@ -449,43 +534,46 @@ class Feed:
             self._sign()
 
     def _sign(self) -> Checkpoint:
+        """Called with the mutex held and no leader: sign a checkpoint over the durable entries.
+        The mutex is let go while signing and writing it, so that writers are not held up
+        (the leader flag keeps the durable size still meanwhile)."""
         st = self._st
         cp = Checkpoint(self.origin, st.size, st.tree.root())
-        note = sign_note(cp.text(), [self._signer])
-        if self._cp_fd < 0:
-            self._cp_fd = open_append(self.dir / CHECKPOINTS)
-        append_durably(self._cp_fd, frame_note(note))
+        self._leader = True
+        self._mu.release()
+        try:
+            note = sign_note(cp.text(), [self._signer])
+            if self._cp_fd < 0:
+                self._cp_fd = open_append(self.dir / CHECKPOINTS)
+            append_durably(self._cp_fd, frame_note(note))
+        finally:
+            self._mu.acquire()
+            self._leader = False
+            self._close_retired()
+            self._cv.notify_all()
         st.signed_size, st.last_checkpoint, st.first_unsigned_at = cp.size, cp, None
         return cp
 
     def checkpoint(self) -> Checkpoint | None:
-        """Sign a checkpoint over every durable entry now (before a sync, a backup, a seal).
+        """Sign a checkpoint over every entry written until now (before a sync, a backup, a
+        seal), once they are durable.
 
         Returns:
             The newest checkpoint (None for an empty feed).
         """
         with self._mu:
+            self._sync_locked(self._next_seq)
             while self._leader:
                 self._cv.wait()
             if self._st.size > self._st.signed_size:
-                self._leader = True
-                try:
-                    self._sign()
-                finally:
-                    self._leader = False
-                    self._cv.notify_all()
+                self._sign()
             return self._st.last_checkpoint
 
     def checkpoint_if_due(self) -> None:
         with self._mu:
             if self._leader or self._closed:
                 return
-            self._leader = True
-            try:
-                self._maybe_sign()
-            finally:
-                self._leader = False
-                self._cv.notify_all()
+            self._maybe_sign()
 
     def _start_timer(self) -> None:
         interval = max(0.05, self.policy.max_unsigned_seconds / 4)
@@ -515,6 +603,9 @@ class Feed:
         finally:
             with self._mu:
                 self._closed = True
+                while self._leader:
+                    self._cv.wait()
+                self._close_retired()
                 for fd in (self._seg_fd, self._cp_fd):
                     if fd >= 0:
                         os.close(fd)

@@ -56,12 +56,17 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def append_durably(fd: int, data: bytes) -> None:
-    """Write all of ``data`` at the end of an O_APPEND file and fsync it."""
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` at the end of an O_APPEND file (not yet durable: fsync it)."""
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
         view = view[written:]
+
+
+def append_durably(fd: int, data: bytes) -> None:
+    """Write all of ``data`` at the end of an O_APPEND file and fsync it."""
+    write_all(fd, data)
     os.fsync(fd)
 
 

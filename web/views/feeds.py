@@ -155,7 +155,8 @@ def start_replication(app: Litestar) -> None:
                     waited = 0.0
                 else:
                     journal.refresh_if_changed()
-                    waited += REFRESH_SECONDS
+                    # No peers listed: look again in PULL_SECONDS (not at once: a busy loop).
+                    waited = 0.0 if waited >= PULL_SECONDS else waited + REFRESH_SECONDS
             except Exception:  # the thread must not die: log and try again next round
                 log.exception("replication round failed")
 
