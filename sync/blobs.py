@@ -91,7 +91,9 @@ def load_stored(folder: Path, ref: Reference, codec: Codec) -> tuple[bytes | Non
     try:
         data = codec.decode(_aad(ref.sha256), path.read_bytes())
     except FileNotFoundError:
-        return None, Problem("blob_missing", str(path), f"blob referenced by {ref.place} is missing")
+        return None, Problem(
+            "blob_missing", str(path), f"blob referenced by {ref.place} is missing"
+        )
     except EncryptionError as e:
         return None, Problem("blob_mismatch", str(path), f"{ref.sha256}: {e}")
     digest = sha256(data).hexdigest()

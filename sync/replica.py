@@ -45,6 +45,7 @@ from ejournal.log.verify import _signers_for
 
 from .cosignatures import merge_cosignatures
 from .crypto import PLAIN, Codec
+from .revocations import known_revocations, revoked_checkpoint
 from .source import OVERHEAD, DirSource, Source, SourceError
 
 STAGING = ".ejournal-staging"
@@ -550,6 +551,7 @@ def replicate(
         plan.codec = codec
         plans.append(plan)
         result.feeds.append(plan.result)
+    _refuse_revoked(plans, dest, root, codec)
     check_space(dest, sum(p.result.bytes_written for p in plans))
     for plan in plans:
         if plan.files:
@@ -559,6 +561,32 @@ def replicate(
     clean_staging(dest)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _refuse_revoked(plans: list[_Plan], dest: Path, root: Ed25519Verifier, codec: Codec) -> None:
+    """Refuse a feed's new checkpoints signed by a device key that a revocation in another
+    feed stops (``sync.revocations``)."""
+    growing = [p for p in plans if p.state is not None and CHECKPOINTS in p.files]
+    if not growing:
+        return
+    states = [p.state for p in plans if p.state is not None]
+    revocations = known_revocations(dest, root, states, plain=not codec.encrypted)
+    for plan in growing:
+        assert plan.state is not None
+        problem = revoked_checkpoint(
+            plan.feed,
+            plan.files[CHECKPOINTS],
+            plan.result.verified_from,
+            plan.state,
+            root,
+            revocations,
+        )
+        if problem:
+            result = plan.result
+            plan.files, plan.state = {}, None
+            result.status, result.problems = "invalid", [f"source: {problem}"]
+            result.bytes_copied = result.bytes_written = result.entries_copied = 0
+            result.entries = result.verified_from
 
 
 def copy_public_keys(source_keys: Path, dest_keys: Path) -> list[str]:

@@ -133,7 +133,5 @@ def _mark_given(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MarkGiven) -
         for earlier in sites.marks_since(db, other, start, slot):
             row = db.execute("SELECT current FROM marks WHERE mark = ?", (earlier,)).fetchone()
             if row is not None and row[0] is not None:
-                _mark_change(
-                    db, c, earlier, "superseded", None, SUPERSEDED_REASON.format(e.value)
-                )
+                _mark_change(db, c, earlier, "superseded", None, SUPERSEDED_REASON.format(e.value))
     sites.add(feed, seq, slot, e.mark)

@@ -59,8 +59,12 @@ class Conflict:
 _THINGS = (
     ("attendance", "attendance_events", "lesson, student", "code"),
     # a supersession is listed as new_mark (below), not as a change of the earlier mark
-    ("mark", "(SELECT * FROM mark_changes WHERE change != 'superseded')", "mark",
-     "coalesce(value, change)"),
+    (
+        "mark",
+        "(SELECT * FROM mark_changes WHERE change != 'superseded')",
+        "mark",
+        "coalesce(value, change)",
+    ),
     ("final_mark", "final_marks", "course, student, kind, period", "value"),
     (
         "lesson",
@@ -125,10 +129,7 @@ def _new_marks(db: sqlite3.Connection) -> list[Conflict]:
         "JOIN marks w ON w.lesson = l.lesson AND w.ref = mc.ref "
         "WHERE mc.change = 'superseded' AND mc.invalid = 0 ORDER BY mc.id"
     )
-    return [
-        Conflict("new_mark", thing, Change(*row[:4]), Change(*row[4:]))
-        for thing, *row in rows
-    ]
+    return [Conflict("new_mark", thing, Change(*row[:4]), Change(*row[4:])) for thing, *row in rows]
 
 
 def _lessons_recorded(db: sqlite3.Connection) -> list[Conflict]:
