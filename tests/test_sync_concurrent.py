@@ -15,7 +15,7 @@ from ejournal.datadir import DataDir
 from ejournal.journal import Journal
 from ejournal.log import SigningPolicy
 from ejournal.log.keys import load_private_key
-from ejournal.model.commands import teaching
+from ejournal.model.commands import people, teaching
 from ejournal.projection.db import Projection, rebuild
 from ejournal.queries.history import mark_history
 from ejournal.queries.sites import Conflict, conflicts
@@ -177,6 +177,14 @@ def test_the_same_thing_done_on_two_sites_resolves_the_same_whatever_the_order(
         assert _slot(b.db, lesson, student, "У") == [("5", None), ("3", "3"), ("4", "4")]
         assert _summary(conflicts(b.db)) == _summary(found)
         assert _tables(a.db) == _tables(b.db)
+        # R-SEC-3: the teacher's login was stolen at 09:03; what it did since stops counting,
+        # the branch's supersession too: the main school's first mark is back in force
+        clock_a.set("2026-10-28 11:00")
+        people.report_compromise(
+            a, i.admin, person=m, since="2026-10-28T09:03:00.000+07:00", reason="утечка"
+        )
+        assert _slot(a.db, lesson, student, "У") == [("5", "5"), ("3", None), ("4", None)]
+        assert "new_mark" not in {c.kind for c in conflicts(a.db)}
     finally:
         a.close()
         b.close()

@@ -121,17 +121,26 @@ SUPERSEDED_REASON = "в ту же клетку на другой площадк�
 @handles(ev.MarkGiven)
 def _mark_given(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MarkGiven) -> None:
     _given(db, cache, c, e)
-    sites = sites_of(db, cache)
-    feed, _, seq_text = c.ref.partition("#")
-    seq = int(seq_text)
+    sites: Sites | None = getattr(cache, "sites", None)
+    if sites is None:
+        sites = sites_of(db, cache)
+    ref = c.ref
+    cut = ref.index("#")
+    feed = ref[:cut]
+    last = sites.last
+    if feed in last and len(last) == 1 and not sites.window:
+        last[feed] = int(ref[cut + 1 :])  # one feed (nearly every rebuild): nothing to check
+        return
+    seq = int(ref[cut + 1 :])
     slot = (e.lesson, e.student, e.kind)
-    received = sites.received.get(feed, {})
-    for other, last in sites.last.items():
+    received = sites.received.get(feed) or {}
+    for other, other_last in last.items():
         start = received.get(other, 0)
-        if other == feed or last < start:
-            continue  # the fast path: everything the other feed marked, this one had seen
+        if other == feed or other_last < start:
+            continue  # everything the other feed marked, this one had seen
         for earlier in sites.marks_since(db, other, start, slot):
             row = db.execute("SELECT current FROM marks WHERE mark = ?", (earlier,)).fetchone()
             if row is not None and row[0] is not None:
-                _mark_change(db, c, earlier, "superseded", None, SUPERSEDED_REASON.format(e.value))
+                reason = SUPERSEDED_REASON.format(e.value)
+                _mark_change(db, c, earlier, "superseded", None, reason)
     sites.add(feed, seq, slot, e.mark)
