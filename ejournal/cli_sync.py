@@ -261,7 +261,10 @@ def restore(
         click.echo("FAILED: the copy does not verify; nothing was restored", err=True)
         sys.exit(EXIT_INTEGRITY)
     for what, seconds in result.seconds.items():
-        click.echo(f"  {what}: {seconds:.1f} s")
+        cpu = result.cpu.get(what)
+        click.echo(
+            f"  {what}: {seconds:.1f} s" + (f" (CPU {cpu:.1f} s)" if cpu is not None else "")
+        )
     click.echo(
         f"OK: {result.verify.entries:,} entries and {result.blobs:,} attached files verified, "
         "projection rebuilt"
