@@ -216,6 +216,9 @@ def _mib(n: int) -> str:
 
 def _complete_lines_upto(data: bytes, count: int) -> tuple[bytes, int]:
     """The first ``count`` complete lines of ``data`` (or all complete lines), and how many."""
+    total = data.count(b"\n")
+    if total <= count:  # the whole segment (nearly always): no walk line by line
+        return data[: data.rfind(b"\n") + 1], total
     pos, n = 0, 0
     while n < count:
         end = data.find(b"\n", pos)
