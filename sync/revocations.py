@@ -40,7 +40,10 @@ def _scan(feed_dir: Path, start: int) -> tuple[list[str], int]:
     """The revocation notes of a plain feed's entries from ``start`` on, and its size."""
     texts: list[str] = []
     size = start
-    for first, path in list_segments(feed_dir):
+    segments = list_segments(feed_dir)
+    for i, (first, path) in enumerate(segments):
+        if i + 1 < len(segments) and segments[i + 1][0] <= start:
+            continue  # a sealed segment read before: not again
         data = path.read_bytes()
         count = data.count(b"\n")
         size = max(size, first + count)
