@@ -211,6 +211,11 @@ def _root_keys(
     help="The school root private key (from the safe): certifies this server's new device key.",
 )
 @_with(ENCRYPT_OPTIONS)
+@click.option(
+    "--full-verify",
+    is_flag=True,
+    help="Verify the restored feeds once more from the start (they are verified while copied).",
+)
 @sync_errors
 def restore(
     medium: Path,
@@ -219,6 +224,7 @@ def restore(
     root_private_key: Path | None,
     passphrase_file: Path | None,
     key_file: Path | None,
+    full_verify: bool,
 ) -> None:
     """Restore the school's copy on MEDIUM into the empty folder DATA_DIR.
 
@@ -236,7 +242,15 @@ def restore(
     folder = find_copy(medium, root)
     encrypted = (folder / PARAMS).exists()
     passphrase, key = _secret(encrypted, passphrase_file, key_file, confirm=False)
-    result = run_restore(medium, data_dir, root, root_signer=signer, passphrase=passphrase, key=key)
+    result = run_restore(
+        medium,
+        data_dir,
+        root,
+        root_signer=signer,
+        passphrase=passphrase,
+        key=key,
+        full_verify=full_verify,
+    )
     click.echo(f"restore from {result.folder} into {data_dir}")
     _print_sync(result.sync)
     for warning in result.warnings:
@@ -247,8 +261,14 @@ def restore(
         click.echo("FAILED: the copy does not verify; nothing was restored", err=True)
         sys.exit(EXIT_INTEGRITY)
     for what, seconds in result.seconds.items():
-        click.echo(f"  {what}: {seconds:.1f} s")
-    click.echo(f"OK: {result.verify.entries:,} entries verified, projection rebuilt")
+        cpu = result.cpu.get(what)
+        click.echo(
+            f"  {what}: {seconds:.1f} s" + (f" (CPU {cpu:.1f} s)" if cpu is not None else "")
+        )
+    click.echo(
+        f"OK: {result.verify.entries:,} entries and {result.blobs:,} attached files verified, "
+        "projection rebuilt"
+    )
     if result.device_feed:
         click.echo(f"this server's new feed: {result.device_feed} (certified by the root key)")
     else:

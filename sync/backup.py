@@ -142,8 +142,9 @@ def backup(
     warnings = copy_public_keys(dd.keys, folder / "keys")
     # Without --full-verify the sync verified what it copied, and the files were read back.
     report = verify_copy(folder, root, codec) if full_verify else Report()
-    # The files entries reference (#11), copied as they are (not encrypted yet: see README).
-    report.problems.extend(copy_blobs(dd.path, folder))
+    # The files entries reference (#11), encrypted like the feeds on an encrypted copy.
+    sizes = {f.feed: f.entries for f in sync.feeds if not f.failed}
+    report.problems.extend(copy_blobs(dd.path, folder, sizes, codec))
     verified = sync.ok and report.ok
     record: dict[str, object] = {
         "label": label,

@@ -1,8 +1,10 @@
 """Encrypted copies on a medium (R-SEC-4: personal data on a lost flash drive).
 
-Every file of the copy's ``feeds/`` is stored encrypted on its own with AES-256-GCM
+Every file of the copy's ``feeds/`` and ``blobs/`` is stored encrypted on its own with AES-256-GCM
 (``cryptography``), its path inside the copy (``feeds/<feed>/<file>``) bound as associated
-data, so a file renamed, moved to another feed or swapped with another one no longer opens.
+data (``blobs/<sha256>`` for an attached file, stored under an HMAC of its hash: see
+``sync.blobs``), so a file renamed, moved to another feed or swapped with another one no longer
+opens.
 A stored file is::
 
     b"EJENC1\\n" ‖ nonce (12 random bytes) ‖ AES-GCM ciphertext with its 16-byte tag
@@ -18,14 +20,18 @@ verified-state files stay in clear: they hold no personal data.
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 import os
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 MAGIC = b"EJENC1\n"
@@ -52,6 +58,10 @@ class Codec:
     def decode(self, name: str, stored: bytes) -> bytes:
         return stored
 
+    def blob_name(self, digest: str) -> str:
+        """The file name of the blob ``digest`` in the copy: its digest, in a plain copy."""
+        return digest
+
 
 @dataclass(frozen=True)
 class AeadCodec(Codec):
@@ -74,6 +84,16 @@ class AeadCodec(Codec):
             raise EncryptionError(
                 f"{name} does not decrypt: a wrong key, or the file was changed or moved"
             ) from e
+
+    @cached_property
+    def _name_key(self) -> bytes:
+        info = b"ejournal encrypted copy v1: blob names"
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(self.key)
+
+    def blob_name(self, digest: str) -> str:
+        """An encrypted copy names a blob by an HMAC-SHA256 of its digest under a key derived
+        from the copy's (HKDF): the medium does not show which files it holds."""
+        return hmac.new(self._name_key, digest.encode("ascii"), "sha256").hexdigest()
 
 
 PLAIN = Codec()

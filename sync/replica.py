@@ -37,12 +37,15 @@ from pathlib import Path
 from ejournal.log.checkpoint import parse_checkpoint
 from ejournal.log.errors import FormatError, LogError
 from ejournal.log.extend import FeedState, note_at, note_spans, verify_extension
+from ejournal.log.extend import _check_cosignatures as check_cosignatures
 from ejournal.log.extend import last_record as last_record_of
 from ejournal.log.note import Ed25519Verifier, open_note
 from ejournal.log.storage import CHECKPOINTS, COSIGNATURES, SEGMENT_RE, list_segments
 from ejournal.log.verify import _signers_for
 
+from .cosignatures import merge_cosignatures
 from .crypto import PLAIN, Codec
+from .revocations import known_revocations, revoked_checkpoint
 from .source import OVERHEAD, DirSource, Source, SourceError
 
 STAGING = ".ejournal-staging"
@@ -213,6 +216,9 @@ def _mib(n: int) -> str:
 
 def _complete_lines_upto(data: bytes, count: int) -> tuple[bytes, int]:
     """The first ``count`` complete lines of ``data`` (or all complete lines), and how many."""
+    total = data.count(b"\n")
+    if total <= count:  # the whole segment (nearly always): no walk line by line
+        return data[: data.rfind(b"\n") + 1], total
     pos, n = 0, 0
     while n < count:
         end = data.find(b"\n", pos)
@@ -254,7 +260,7 @@ def _plan_feed(
         return codec.decode(f"feeds/{feed_id}/{path.name}", stored) if stored else stored
 
     result = FeedSync(feed_id)
-    plan = _Plan(feed_id, {}, result, not dst.exists())
+    plan = _Plan(feed_id, {}, result, not dst.exists(), codec=codec)
     index = src.index(feed_id)  # notes first, then the segments (both only grow)
     # Only the last note of each notes file is parsed here (old ones are compared as bytes;
     # new ones are parsed and checked by verify_extension).
@@ -282,6 +288,14 @@ def _plan_feed(
         _fork(result, f"the destination's checkpoints do not parse ({e}); nothing copied")
         return plan
     have_notes = have_notes[:have_valid]
+    # Witness cosignatures of one checkpoint from two copies are merged, not a fork
+    # (sync.cosignatures); a cosigned checkpoint with another root at one size is a fork.
+    cosig_bytes, problem = merge_cosignatures(
+        have_cosigs, cosig_bytes, have_notes if last.size <= have_size else notes_bytes
+    )
+    if problem:
+        _fork(result, f"cosignatures: {problem}; both kept, nothing copied")
+        return plan
     # 1. The source is not ahead: its notes must be ours, or a prefix of ours.
     if last.size <= have_size:
         if not have_notes.startswith(notes_bytes):
@@ -293,6 +307,8 @@ def _plan_feed(
         else:
             result.status = "unchanged" if last.size == have_size else "ahead"
             result.entries = have_size
+            if cosig_bytes != have_cosigs:  # only cosignatures we lack
+                _plan_cosignatures(plan, dest_root, root, have_notes, have_cosigs, cosig_bytes)
         return plan
     if not notes_bytes.startswith(have_notes):
         _fork(
@@ -300,9 +316,6 @@ def _plan_feed(
             f"checkpoints differs from the source at byte {_diff_at(have_notes, notes_bytes)} "
             "(two different signed histories of one feed; both kept, nothing copied)",
         )
-        return plan
-    if have_cosigs and not cosig_bytes.startswith(have_cosigs):
-        _fork(result, "cosignatures differs from the source's (merging them is not supported)")
         return plan
     # 2. What we hold, verified: the state at our last checkpoint (kept, or recomputed once).
     state, problem = load_state(dest_root, feed_id, root, have_notes, have_cosigs, codec)
@@ -364,6 +377,31 @@ def _plan_feed(
         return plan
     result.status = "new" if plan.new_feed else "ok"
     return plan
+
+
+def _plan_cosignatures(
+    plan: _Plan, dest_root: Path, root: Ed25519Verifier, notes: bytes, have: bytes, merged: bytes
+) -> None:
+    """A source no further than us brings cosignatures we lack: verify the appended notes
+    (each a checkpoint of ours, each cosignature by a witness the root certified) and plan the
+    new ``cosignatures`` file with our state's length of it."""
+    result = plan.result
+    state, problem = load_state(dest_root, plan.feed, root, notes, have, plan.codec)
+    if state is None:
+        _fork(result, f"the destination's copy does not verify ({problem}); nothing copied")
+        return
+    try:
+        state.cosignatures_length = check_cosignatures(
+            plan.feed, notes, merged, len(have), state.keys(root)
+        )
+    except (FormatError, LogError) as e:
+        result.status, result.problems = "invalid", [f"source: cosignatures: {e}"]
+        return
+    plan.files[COSIGNATURES] = merged
+    plan.state = state
+    result.status = "ok"
+    result.bytes_copied = len(merged) - len(have)
+    result.bytes_written = len(merged) + (OVERHEAD if plan.codec.encrypted else 0)
 
 
 # --- the verified state of a replica's copy ------------------------------------------------
@@ -516,6 +554,7 @@ def replicate(
         plan.codec = codec
         plans.append(plan)
         result.feeds.append(plan.result)
+    _refuse_revoked(plans, dest, root, codec)
     check_space(dest, sum(p.result.bytes_written for p in plans))
     for plan in plans:
         if plan.files:
@@ -525,6 +564,32 @@ def replicate(
     clean_staging(dest)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _refuse_revoked(plans: list[_Plan], dest: Path, root: Ed25519Verifier, codec: Codec) -> None:
+    """Refuse a feed's new checkpoints signed by a device key that a revocation in another
+    feed stops (``sync.revocations``)."""
+    growing = [p for p in plans if p.state is not None and CHECKPOINTS in p.files]
+    if not growing:
+        return
+    states = [p.state for p in plans if p.state is not None]
+    revocations = known_revocations(dest, root, states, plain=not codec.encrypted)
+    for plan in growing:
+        assert plan.state is not None
+        problem = revoked_checkpoint(
+            plan.feed,
+            plan.files[CHECKPOINTS],
+            plan.result.verified_from,
+            plan.state,
+            root,
+            revocations,
+        )
+        if problem:
+            result = plan.result
+            plan.files, plan.state = {}, None
+            result.status, result.problems = "invalid", [f"source: {problem}"]
+            result.bytes_copied = result.bytes_written = result.entries_copied = 0
+            result.entries = result.verified_from
 
 
 def copy_public_keys(source_keys: Path, dest_keys: Path) -> list[str]:

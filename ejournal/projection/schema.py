@@ -11,8 +11,9 @@ import re
 
 # 1: the first; 2 (this session's branches each bumped it; merged as one step): distance
 # learning, replication receipts, imports, reports' settings and covering indexes,
-# acknowledgements, message threads. 3: all of them together.
-SCHEMA_VERSION = 3
+# acknowledgements, message threads. 3: all of them together. 4: marks given in one cell on two
+# sites at once: the earlier is superseded (mark_changes.change = 'superseded', issue #9).
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

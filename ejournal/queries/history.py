@@ -13,7 +13,7 @@ from .people import Person, persons
 
 @dataclass(frozen=True, slots=True)
 class MarkChange:
-    change: str  # "corrected" | "revoked"
+    change: str  # "corrected" | "revoked" | "superseded" (by a mark of another site, #9)
     value: str | None  # the new value; None for a revocation
     reason: str
     at: str  # entry time, UTC (the real time of entry, R-MRK-2)

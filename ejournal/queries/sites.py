@@ -8,6 +8,12 @@ two different feeds, and where the site of the later one had not received the ea
 it made it (no ``replica.received`` of that feed up to past it, recorded before it). The later
 change in the merged order is the one in force (the projection applies entries in that order);
 the conflict lists both for the deputy head.
+
+Creations too: two marks given in the same slot (student, lesson, work kind) on two sites
+before they met — the projection supersedes the earlier one (``mark_changes`` row
+``superseded``, ``ejournal.projection.handlers_sync``) and it is listed here as ``new_mark`` —
+and the same lesson (course, date, lesson number) recorded on both sites (``lesson_recorded``:
+both lessons stay, each with its own marks; the deputy head decides which one to keep).
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class Conflict:
-    kind: str  # "attendance" | "mark" | "final_mark" | "lesson"
+    kind: str  # "attendance" | "mark" | "final_mark" | "lesson" | "new_mark" | "lesson_recorded"
     thing: str  # what was changed (ids), e.g. "lesson les-… student per-…"
     earlier: Change
     later: Change  # in force
@@ -52,7 +58,13 @@ class Conflict:
 # (kind, table, the columns naming the thing, the value column)
 _THINGS = (
     ("attendance", "attendance_events", "lesson, student", "code"),
-    ("mark", "mark_changes", "mark", "coalesce(value, change)"),
+    # a supersession is listed as new_mark (below), not as a change of the earlier mark
+    (
+        "mark",
+        "(SELECT * FROM mark_changes WHERE change != 'superseded')",
+        "mark",
+        "coalesce(value, change)",
+    ),
     ("final_mark", "final_marks", "course, student, kind, period", "value"),
     (
         "lesson",
@@ -102,5 +114,61 @@ def conflicts(db: sqlite3.Connection) -> tuple[Conflict, ...]:
                     Change(ref, val or "", by, at),
                 )
             )
+    out.extend(_new_marks(db))
+    out.extend(_lessons_recorded(db))
     out.sort(key=lambda c: (c.later.at, c.later.ref))
     return tuple(out)
+
+
+def _new_marks(db: sqlite3.Connection) -> list[Conflict]:
+    """Marks superseded by a mark given in the same slot on another site at the same time."""
+    rows = db.execute(
+        "SELECT l.lesson || ' ' || l.student || ' ' || l.kind, "
+        "l.ref, l.value, l.by, l.at, w.ref, w.value, w.by, w.at "
+        "FROM mark_changes mc JOIN marks l ON l.mark = mc.mark "
+        "JOIN marks w ON w.lesson = l.lesson AND w.ref = mc.ref "
+        "WHERE mc.change = 'superseded' AND mc.invalid = 0 ORDER BY mc.id"
+    )
+    return [Conflict("new_mark", thing, Change(*row[:4]), Change(*row[4:])) for thing, *row in rows]
+
+
+def _lessons_recorded(db: sqlite3.Connection) -> list[Conflict]:
+    """The same lesson (course, date, number) recorded on two sites that had not seen each
+    other's (both lessons stay)."""
+    rows = db.execute(
+        "SELECT course, date, number, topic, ref, by, at FROM lessons "
+        "WHERE number > 0 AND (course, date, number) IN ("
+        "  SELECT course, date, number FROM lessons WHERE number > 0 "
+        "  GROUP BY course, date, number "
+        "  HAVING COUNT(DISTINCT substr(ref, 1, instr(ref, '#') - 1)) > 1) "
+        "ORDER BY course, date, number, at, ref"
+    ).fetchall()
+    receipts: dict[str, list[tuple[int, str, int]]] = {}
+    for feed, seq, other, size in db.execute("SELECT feed, seq, other, size FROM receipts"):
+        receipts.setdefault(feed, []).append((seq, other, size))
+    out: list[Conflict] = []
+    for previous, row in zip(rows, rows[1:], strict=False):
+        if previous[:3] != row[:3]:
+            continue
+        p_feed, p_seq = _ref(previous[4])
+        feed, seq = _ref(row[4])
+        seen = any(
+            other == p_feed and size > p_seq and at_seq < seq
+            for at_seq, other, size in receipts.get(feed, ())
+        )
+        if feed != p_feed and not seen:
+            thing = f"course {row[0]} {row[1]} lesson {row[2]}"
+            out.append(
+                Conflict(
+                    "lesson_recorded",
+                    thing,
+                    Change(previous[4], previous[3], previous[5], previous[6]),
+                    Change(row[4], row[3], row[5], row[6]),
+                )
+            )
+    return out
+
+
+def _ref(ref: str) -> tuple[str, int]:
+    feed, _, seq = ref.partition("#")
+    return feed, int(seq)

@@ -73,6 +73,9 @@ def _name(people: dict[str, Person], person: str) -> str:
     return people[person].short_name if person in people else person
 
 
+_WHAT = {"corrected": "исправление отметки", "superseded": "замена отметкой с другой площадки"}
+
+
 def _mark_changes(
     db: sqlite3.Connection, part: Sequence[str], first: str, after: str
 ) -> list[tuple[str, str, str, str, str, str, str, str, bool]]:
@@ -90,7 +93,7 @@ def _mark_changes(
         if not invalid:
             before[mark] = value or ""
         if first <= at < after:
-            what = "исправление отметки" if change == "corrected" else "отмена отметки"
+            what = _WHAT.get(change, "отмена отметки")
             out.append((at, what, by, course, student, was, value or "", reason, not invalid))
     return out
 
