@@ -56,7 +56,9 @@ def test_the_package_carries_every_referenced_blob(
     assert report.ok, vp.render_text([report])
     blobs_fact = [f for f in report.facts if f.startswith("blobs:")]
     total = sum(refs.values())
-    assert blobs_fact == [f"blobs: 2 referenced, checked against their SHA-256 and size ({total} bytes)"]
+    assert blobs_fact == [
+        f"blobs: 2 referenced, checked against their SHA-256 and size ({total} bytes)"
+    ]
 
 
 def test_a_blob_of_another_size_than_its_entry_says_is_found(
@@ -67,7 +69,10 @@ def test_a_blob_of_another_size_than_its_entry_says_is_found(
     files = {
         p.relative_to(package).as_posix(): p.read_bytes() for p in package.rglob("*") if p.is_file()
     }
-    refs = [(d, n + 1, "feed f seq 1") for d, n in _references(archive_year.school, archive_year.feed).items()]
+    refs = [
+        (d, n + 1, "feed f seq 1")
+        for d, n in _references(archive_year.school, archive_year.feed).items()
+    ]
     report = vp.Report("mem")
     desc = json.loads(files[vp.DESCRIPTION])
     vp.check_blobs(vp.MemorySource(files), set(files), desc, refs, report)

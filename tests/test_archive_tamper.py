@@ -308,6 +308,6 @@ def test_a_changed_or_removed_blob_names_the_entry_and_the_file(
     assert p["entry"].startswith(f"feed {archive_year.feed} seq ") and "entries.jsonl" in p["entry"]
     assert blob.name in p["expected"]
     seq = int(p["entry"].split(" ")[3])
-    line = (archive_year.package / "data" / "feeds" / archive_year.feed / "entries.jsonl")
+    line = archive_year.package / "data" / "feeds" / archive_year.feed / "entries.jsonl"
     entry = json.loads(line.read_bytes().split(b"\n")[seq])  # the first year starts at 0
     assert entry["type"] == "achievement.added" and blob.name in json.dumps(entry["data"])
