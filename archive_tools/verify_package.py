@@ -36,7 +36,7 @@ import struct
 import sys
 
 TOOL = "ejournal-archive-verifier/1"
-PACKAGE_FORMAT = "ejournal-archive/v2"  # v2: the blobs the entries reference (ARCHIVE.md §7)
+PACKAGE_FORMAT = "ejournal-archive/v2"  # v2: the blobs the entries reference (ARCHIVE.md §11)
 PACKAGE_FORMATS = ("ejournal-archive/v1", PACKAGE_FORMAT)  # both verify
 PAYLOAD_MANIFEST = "manifest-sha256.txt"
 TAG_MANIFEST = "tagmanifest-sha256.txt"
@@ -1813,7 +1813,7 @@ def _check_documents(present, desc, report):
     report.fact("documents: %d" % len(actual & listed))
 
 
-# --- blobs: files the entries reference (FORMAT.md §14, ARCHIVE.md §7) ------------------
+# --- blobs: files the entries reference (FORMAT.md §14, ARCHIVE.md §11) ------------------
 
 BLOB_MARK = b'"sha256":"'
 BLOBS_DIR = "data/blobs/"

@@ -109,7 +109,7 @@ def archive_year(
         fm(j, t, course=i.math_5a, student=s5a[1], kind="year", value="5", reason="пересдача")
         fm(j, t, course=i.math_10a, student=s10a[0], kind="period", value="3", period=i.halves[1])
         fm(j, t, course=i.math_10a, student=s10a[0], kind="year", value="3")
-        # files attached to an entry (R-DST-1): the package carries them (ARCHIVE.md §7)
+        # files attached to an entry (R-DST-1): the package carries them (ARCHIVE.md §11)
         portfolio.add_achievement(
             j,
             i.parent_5a,
