@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ejournal import __version__
+from ejournal.blobs.store import BLOBS, blob_path, is_sha256
 from ejournal.log.checkpoint import frame_note, parse_checkpoint, read_notes
 from ejournal.log.note import Ed25519Signer, b64encode, parse_note
 from ejournal.log.storage import COSIGNATURES
@@ -84,12 +85,14 @@ def seal_year(
         raise ArchiveError("the root key given is not this school's root key (keys/root.vkey)")
     files: dict[str, bytes] = {}
     described, all_rows, finals = [], [], {}
+    refs: dict[str, tuple[int, str]] = {}
     for f in feeds:
         a, b = span.ranges[f.feed]
-        desc, rows = _feed_files(f, a, b, span, archive_dir, files)
+        desc, rows = _feed_files(f, a, b, span, archive_dir, files, refs)
         described.append(desc)
         all_rows.extend(rows)
         finals[f.feed] = (b, desc["end_root"])
+    blobs = _blob_sources(data_dir, refs)
     all_rows.sort(key=lambda mr: (mr[0], mr[1].feed, mr[1].seq))
     sheets = vp.summary_sheets([r for _, r in all_rows], year)
     files.update({"data/" + k: v for k, v in sheets.items()})
@@ -104,17 +107,25 @@ def seal_year(
     files["data/docs/ARCHIVE.md"] = (DOCS / "ARCHIVE.md").read_bytes()
     files["data/verify_package.py"] = Path(vp.__file__).read_bytes()
     school = _school(all_rows)
-    files[vp.DESCRIPTION] = _description(school, span, root, companion, described, sheets, docs)
+    files[vp.DESCRIPTION] = _description(
+        school, span, root, companion, described, sheets, docs, sorted(blobs)
+    )
     name = package_name(root, year)
     target = out_dir / name
-    _write_bag(out_dir, name, files, school, span, root, companion, finals)
+    _write_bag(out_dir, name, files, blobs, school, span, root, companion, finals)
     return SealResult(
         target, year, sum(d["end"] - d["start"] for d in described), len(sheets), len(docs), finals
     )
 
 
 def _feed_files(
-    f: FeedData, a: int, b: int, span: YearRange, archive_dir: Path, files: dict[str, bytes]
+    f: FeedData,
+    a: int,
+    b: int,
+    span: YearRange,
+    archive_dir: Path,
+    files: dict[str, bytes],
+    refs: dict[str, tuple[int, str]],
 ) -> tuple[dict, list]:
     base = f"data/feeds/{f.feed}/"
     proofs = f.proofs()
@@ -139,6 +150,9 @@ def _feed_files(
         for seq in context
     )
     ctx_lines = [f.lines[s] for s in context]
+    _collect_refs(f.feed, a, year_lines, refs)
+    for seq, line in zip(context, ctx_lines, strict=True):
+        _collect_refs(f.feed, seq, [line], refs)
     ctx_rows, ctx_moments = fast_parse_lines(ctx_lines, b"\n".join(ctx_lines))
     end_cp = next(cp for _, cp in cps if cp.size == b)
     files[base + "witnessed.jsonl"] = _witnessed(f, a, b, archive_dir, proofs)
@@ -152,6 +166,59 @@ def _feed_files(
     return desc, list(zip(ctx_moments, ctx_rows, strict=True)) + list(
         zip(moments, rows, strict=True)
     )
+
+
+def _collect_refs(
+    feed: str, first: int, lines: list[bytes], refs: dict[str, tuple[int, str]]
+) -> None:
+    """The blobs referenced by ``lines`` (entries ``first``…): digest → (size, entry)."""
+    for i in vp.blob_lines(b"\n".join(lines)):
+        for digest, size in vp.blob_refs_in(json.loads(lines[i])["data"]):
+            refs.setdefault(digest, (size, f"{feed}#{first + i}"))
+
+
+@dataclass(frozen=True)
+class BlobSource:
+    """A blob to copy into the package: where it is in the school's store, what it must be."""
+
+    path: Path
+    digest: str
+    size: int
+    entry: str  # the first entry referencing it, "<feed>#<seq>"
+
+
+def _blob_sources(data_dir: Path, refs: dict[str, tuple[int, str]]) -> dict[str, BlobSource]:
+    """Package path → source of every referenced blob; a package is never sealed without one
+    (FORMAT.md §14: a missing or damaged blob is restored from a backup first)."""
+    out = {}
+    for digest, (size, entry) in sorted(refs.items()):
+        if not is_sha256(digest):
+            raise ArchiveError(f"entry {entry} references a malformed blob digest {digest!r}")
+        source = blob_path(data_dir / BLOBS, digest)
+        if not source.is_file():
+            raise ArchiveError(
+                f"the file {source} referenced by entry {entry} is missing: restore it from a "
+                "backup (ejournal verify lists the blobs) before sealing"
+            )
+        out[vp.blob_path(digest)] = BlobSource(source, digest, size, entry)
+    return out
+
+
+def _copy_blob(blob: BlobSource, target: Path) -> None:
+    """Copy a blob, checking on the way that it has its hash and size."""
+    h, size = hashlib.sha256(), 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(blob.path, "rb") as src, open(target, "xb") as out:
+        while chunk := src.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    if h.hexdigest() != blob.digest or size != blob.size:
+        raise ArchiveError(
+            f"the file {blob.path} referenced by entry {blob.entry} is damaged (SHA-256 "
+            f"{h.hexdigest()}, {size} bytes; the entry says {blob.size} bytes): restore it "
+            "from a backup before sealing"
+        )
 
 
 def _frontier(proofs: ProofBuilder, size: int) -> list[bytes]:
@@ -259,6 +326,7 @@ def _description(
     described: list[dict],
     sheets: dict,
     docs: list[str],
+    blobs: list[str],
 ) -> bytes:
     desc = {
         "format": vp.PACKAGE_FORMAT,
@@ -270,6 +338,7 @@ def _description(
         "feeds": [{k: d[k] for k in ("feed", "start", "end", "frontier")} for d in described],
         "summary": sorted(sheets),
         "documents": sorted(docs),
+        "blobs": [rel[len("data/") :] for rel in blobs],
         "tool": f"ejournal {__version__}",
         "sealed": now_text(),
     }
@@ -280,6 +349,7 @@ def _write_bag(
     out_dir: Path,
     name: str,
     files: dict[str, bytes],
+    blobs: dict[str, BlobSource],
     school: dict,
     span: YearRange,
     root: Ed25519Signer,
@@ -293,9 +363,18 @@ def _write_bag(
         path = tmp / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
-    payload = sorted(files)
-    manifest = "".join(f"{hashlib.sha256(files[p]).hexdigest()}  {p}\n" for p in payload)
-    oxum = f"{sum(len(v) for v in files.values())}.{len(files)}"
+    try:
+        for rel, blob in blobs.items():
+            _copy_blob(blob, tmp / rel)
+    except ArchiveError:
+        shutil.rmtree(tmp)
+        raise
+    digests = {p: hashlib.sha256(v).hexdigest() for p, v in files.items()}
+    digests.update((rel, blob.digest) for rel, blob in blobs.items())
+    payload = sorted(digests)
+    manifest = "".join(f"{digests[p]}  {p}\n" for p in payload)
+    size = sum(len(v) for v in files.values()) + sum(b.size for b in blobs.values())
+    oxum = f"{size}.{len(payload)}"
     final = "; ".join(f"{fid} {size} {r}" for fid, (size, r) in sorted(finals.items()))
     info = {
         "Source-Organization": school.get("name", "") or "?",
@@ -320,7 +399,7 @@ def _write_bag(
     (tmp / vp.TAG_MANIFEST).write_text(tagmanifest)
     lines = [vp.SEAL_HEADER, f"school {school.get('name', '') or '?'}", f"year {span.year}"]
     lines += [f"feed {fid} {size} {r}" for fid, (size, r) in sorted(finals.items())]
-    lines += [f"file {hashlib.sha256(files[p]).hexdigest()} {p}" for p in payload]
+    lines += [f"file {digests[p]} {p}" for p in payload]
     lines += [
         f"tagmanifest-sha256 {hashlib.sha256(tagmanifest.encode()).hexdigest()}",
         f"time {now_text()}",

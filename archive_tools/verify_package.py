@@ -24,6 +24,7 @@ import base64
 import binascii
 import csv
 import datetime as _dt
+import gc
 import hashlib
 import html as _html
 import io
@@ -36,7 +37,8 @@ import struct
 import sys
 
 TOOL = "ejournal-archive-verifier/1"
-PACKAGE_FORMAT = "ejournal-archive/v1"
+PACKAGE_FORMAT = "ejournal-archive/v2"  # v2: the blobs the entries reference (ARCHIVE.md §11)
+PACKAGE_FORMATS = ("ejournal-archive/v1", PACKAGE_FORMAT)  # both verify
 PAYLOAD_MANIFEST = "manifest-sha256.txt"
 TAG_MANIFEST = "tagmanifest-sha256.txt"
 SEAL_FILE = "seal.txt"
@@ -1056,6 +1058,18 @@ def audit(
     Returns:
         A Report.
     """
+    # The audit makes hundreds of thousands of objects and no reference cycles: the cyclic
+    # garbage collector would only walk them again and again (a quarter of the time).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _audit(src, root_key, parse_lines, fixity_only, progress, name, renewal_keys)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _audit(src, root_key, parse_lines, fixity_only, progress, name, renewal_keys):
     report = Report(name or getattr(src, "path", "package"))
     files = check_fixity(src, report, progress)
     if fixity_only:
@@ -1067,7 +1081,7 @@ def audit(
         return report
     try:
         desc = json.loads(src.read(DESCRIPTION).decode("utf-8"))
-        if desc.get("format") != PACKAGE_FORMAT:
+        if desc.get("format") not in PACKAGE_FORMATS:
             raise FormatProblem("format is %r" % desc.get("format"))
     except (ValueError, FormatProblem, AttributeError) as e:
         report.problem(
@@ -1080,7 +1094,7 @@ def audit(
         return report
     _guarded(report, SEAL_FILE, _check_seal, src, present, root, report)
     _guarded(report, SEAL_FIXITY, _check_seal_fixity, src, present, root, report)
-    rows = []
+    rows, blobs = [], []
     for feed in desc.get("feeds", []):
         rows.extend(
             _guarded(
@@ -1093,11 +1107,13 @@ def audit(
                 root,
                 report,
                 parse_lines or parse_lines_stdlib,
+                blobs,
             )
             or []
         )
     _guarded(report, "summary", _check_summary, src, present, desc, rows, report)
     _guarded(report, "documents", _check_documents, present, desc, report)
+    _guarded(report, "blobs", check_blobs, src, present, desc, blobs, report)
     _guarded(report, EVIDENCE_DIR, check_renewals, src, files, report, renewal_keys)
     return report
 
@@ -1306,7 +1322,7 @@ def _lines_of(data):
     return lines, torn
 
 
-def _check_feed(src, present, feed, root, report, parse_lines):
+def _check_feed(src, present, feed, root, report, parse_lines, blobs):
     fid = str(feed.get("feed", ""))
     base = "data/feeds/%s/" % fid
     start, end = int(feed.get("start", -1)), int(feed.get("end", -1))
@@ -1417,6 +1433,7 @@ def _check_feed(src, present, feed, root, report, parse_lines):
         certs,
         revoked,
         rows,
+        blobs,
     )
     # The year's entries: schema, sequence, time order, tree, roots at checkpoint sizes.
     rel = base + "entries.jsonl"
@@ -1520,6 +1537,11 @@ def _check_feed(src, present, feed, root, report, parse_lines):
         else ([0, b64encode(EMPTY_ROOT)] if start == 0 else None)
     )
     _check_witnessed(src, present, base, fid, end_cp, by_size, certs, revoked, root, report)
+    for i in blob_lines(data) if parsed else ():
+        if i >= len(parsed):  # the torn last line, reported above
+            break
+        where = "feed %s seq %d (%s line %d)" % (fid, start + i, rel, i + 1)
+        blobs.extend((d, n, where) for d, n in blob_refs_in(parsed[i].data))
     # Only what the summary sheets read goes on (a tuple per entry would cost more than that).
     wanted = [t in SUMMARY_TYPES for t in map(_TYPE, parsed)]
     rows.extend(itertools.compress(zip(moments, parsed), wanted))
@@ -1554,7 +1576,7 @@ def _collect_key(row, root, report, rel, where, certs, revoked):
 
 
 def _check_context(
-    src, present, base, fid, start, start_cp, root, report, parse_lines, certs, revoked, rows
+    src, present, base, fid, start, start_cp, root, report, parse_lines, certs, revoked, rows, blobs
 ):
     """Earlier entries the year needs (keys, people, subjects…), each proven by an inclusion
     proof in the tree at the year's start."""
@@ -1597,7 +1619,7 @@ def _check_context(
             except BadLine as e:
                 report.problem("entry_schema", rel, e.message, entry="%s (seq %d)" % (where, seq))
                 parsed.append((None, None))
-    for (where, seq, _), (row, moment) in zip(proven, parsed):
+    for (where, seq, line), (row, moment) in zip(proven, parsed):
         if row is None:
             continue
         if row.seq != seq or row.feed != fid:
@@ -1613,6 +1635,9 @@ def _check_context(
         if row.type in ("key.certify", "key.revoke") or row.seq == 0:
             _collect_key(row, root, report, rel, "%s (seq %d)" % (where, seq), certs, revoked)
         rows.append((moment, row))
+        if BLOB_MARK in line:
+            place = "feed %s seq %d (%s %s)" % (fid, seq, rel, where)
+            blobs.extend((d, n, place) for d, n in blob_refs_in(row.data))
 
 
 def _device_keys(certs, revoked, fid, size):
@@ -1799,6 +1824,120 @@ def _check_documents(present, desc, report):
     for rel in sorted(actual - listed):
         report.problem("document_unlisted", "data/" + rel, "a document not named in package.json")
     report.fact("documents: %d" % len(actual & listed))
+
+
+# --- blobs: files the entries reference (FORMAT.md §14, ARCHIVE.md §11) ------------------
+
+BLOB_MARK = b'"sha256":"'
+BLOBS_DIR = "data/blobs/"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def blob_lines(data):
+    """Indexes of the lines of ``data`` that may hold a blob reference (a byte search: nearly
+    every line holds none and is not looked at again)."""
+    out, line, at = [], 0, 0
+    pos = data.find(BLOB_MARK)
+    while pos >= 0:
+        line += data.count(b"\n", at, pos)
+        out.append(line)
+        at = data.find(b"\n", pos)
+        if at < 0:
+            break
+        line, at = line + 1, at + 1
+        pos = data.find(BLOB_MARK, at)
+    return out
+
+
+def blob_refs_in(value):
+    """The (sha256, size) of every blob reference inside an entry's data: an object with a
+    string ``sha256`` and an integer ``size`` member, at any depth (FORMAT.md §14)."""
+    out, todo = [], [value]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, dict):
+            digest, size = v.get("sha256"), v.get("size")
+            if isinstance(digest, str) and type(size) is int:
+                out.append((digest, size))
+            todo.extend(v.values())
+        elif isinstance(v, list):
+            todo.extend(v)
+    return out
+
+
+def blob_path(digest):
+    """Where a package holds the blob of ``digest``: data/blobs/<2 hex>/<64 hex>."""
+    return "%s%s/%s" % (BLOBS_DIR, digest[:2], digest)
+
+
+def check_blobs(src, present, desc, refs, report):
+    """Every blob an entry of the package references is in the package, with its SHA-256 and
+    size; the package holds no other blob (format v2; a v1 package carries none)."""
+    if desc.get("format") == "ejournal-archive/v1":
+        report.fact(
+            "blobs: %d referenced by the entries; not carried by a package of format v1"
+            % len({d for d, _, _ in refs})
+        )
+        return
+    listed = set(desc.get("blobs", []))
+    actual = {p[len("data/") :] for p in present if p.startswith(BLOBS_DIR)}
+    wanted, checked, size_total = set(), set(), 0
+    for digest, size, where in refs:
+        if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
+            report.problem(
+                "blob_reference", BLOBS_DIR, "a malformed blob digest", entry=where, found=digest
+            )
+            continue
+        rel = blob_path(digest)
+        wanted.add(rel[len("data/") :])
+        if (rel, size) in checked:
+            continue
+        checked.add((rel, size))
+        if rel not in present:
+            report.problem(
+                "blob_missing",
+                rel,
+                "a file the entry references is missing",
+                entry=where,
+                expected="%d bytes, SHA-256 %s" % (size, digest),
+            )
+            continue
+        got = src.digest(rel)
+        if got != digest:
+            report.problem(
+                "blob_mismatch",
+                rel,
+                "the file the entry references is not the one it names (changed)",
+                entry=where,
+                expected=digest,
+                found=got,
+            )
+            continue
+        found = src.size(rel)
+        if found != size:
+            report.problem(
+                "blob_size",
+                rel,
+                "the file's size is not the one the entry names",
+                entry=where,
+                expected=size,
+                found=found,
+            )
+        size_total += found
+    # Only when every feed's entries were read: else their references are not all known.
+    unread = {"entry_schema", "entry_sequence", "description", "frontier", "malformed"}
+    for rel in (
+        sorted((actual | listed) - wanted)
+        if unread.isdisjoint(p["code"] for p in report.problems)
+        else ()
+    ):
+        report.problem("blob_extra", "data/" + rel, "a blob no entry of the package references")
+    for rel in sorted((wanted & actual) - listed):
+        report.problem("blob_unlisted", "data/" + rel, "a blob not named in package.json")
+    report.fact(
+        "blobs: %d referenced, checked against their SHA-256 and size (%d bytes)"
+        % (len(wanted), size_total)
+    )
 
 
 # --- renewal records (RFC 4998 style, ARCHIVE.md §Renewal) ---------------------------------

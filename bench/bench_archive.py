@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -236,17 +237,30 @@ def seal_all(path: Path, out: Path, limit: int) -> list[Path]:
     feeds = read_feeds(path)
     spans = closed_years(feeds)[:limit]
     packages, made = [], 0
+    print(f"read the feeds and found {len(spans)} closed years in {time.perf_counter() - t0:.0f} s")
     for span in spans:
         target = out / package_name(root, span.year)
         if not target.is_dir():
+            t1, c1 = time.perf_counter(), _cpu()
             seal_year(path, span.year, out, root, companion, feeds=feeds)
             made += 1
+            print(
+                f"  sealed {span.year} in {time.perf_counter() - t1:.0f} s "
+                f"(CPU {_cpu() - c1:.0f} s)",
+                flush=True,
+            )
         packages.append(target)
     print(
         f"sealed {made} packages in {time.perf_counter() - t0:.0f} s "
-        f"(CPU {_cpu() - c0:.0f} s), {len(packages)} in all"
+        f"(CPU {_cpu() - c0:.0f} s), {len(packages)} in all",
+        flush=True,
     )
     return packages
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} {five:.1f} {fifteen:.1f}"
 
 
 def _cpu() -> float:
@@ -261,8 +275,33 @@ def timed(cmd: list[str]) -> float:
     return time.perf_counter() - t0
 
 
+def one_file(package: Path) -> None:
+    """The package's own verifier (the standard library's json; `cryptography` for signatures
+    where importable) on one package, as an archivist runs it."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    verifier = package / "data" / "verify_package.py"
+    subprocess.run(
+        [sys.executable, "-I", str(verifier), str(package)], check=True, stdout=subprocess.DEVNULL
+    )
+    took = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    n = sum(
+        (feed / "entries.jsonl").read_bytes().count(b"\n")
+        for feed in (package / "data" / "feeds").iterdir()
+    )
+    print(
+        f"one-file verifier (python3 -I data/verify_package.py) on {package.name}: {n:,} "
+        f"entries in {took:.1f} s wall = {n / took:,.0f}/s; CPU {cpu:.1f} s = "
+        f"{n / cpu:,.0f} entries/s per core-second",
+        flush=True,
+    )
+
+
 def bench(packages: list[Path]) -> None:
     paths = [str(p) for p in packages]
+    one_file(packages[-1])
     for jobs in (1, 2):
         c0, t0 = _cpu(), time.perf_counter()
         reports = verify_packages(paths, jobs=jobs)
@@ -273,7 +312,8 @@ def bench(packages: list[Path]) -> None:
         print(
             f"full verify, {jobs} process(es): {n:,} entries in {took:.1f} s wall = "
             f"{n / took:,.0f} entries/s; CPU {cpu:.1f} s = {n / cpu:,.0f} entries/s per "
-            "core-second (the machine is shared: CPU time is the fair measure)"
+            "core-second (the machine is shared: CPU time is the fair measure)",
+            flush=True,
         )
     files = sorted(str(f) for p in packages for f in p.rglob("*") if f.is_file())
     size = sum(Path(f).stat().st_size for f in files)
@@ -294,6 +334,7 @@ def bench(packages: list[Path]) -> None:
         f"({size / sha / 1e6:,.0f} MB/s), {ossl / fixity:.2f}× openssl dgst -sha256 "
         f"({size / ossl / 1e6:,.0f} MB/s)"
     )
+    print(_load())
 
 
 def main() -> None:
@@ -309,6 +350,7 @@ def main() -> None:
         help="seal and verify only the first N years (default: all)",
     )
     args = parser.parse_args()
+    print(f"{_load()} on {os.cpu_count()} cores")
     school = args.dir / "school"
     if not (school / "feeds").is_dir():
         shutil.rmtree(args.dir, ignore_errors=True)

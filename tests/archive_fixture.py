@@ -34,7 +34,8 @@ from archive_tools.seal import seal_year
 from archive_tools.witness import certify_witness, cosign, make_witness_key
 from ejournal.log.keys import load_private_key
 from ejournal.log.note import Ed25519Signer
-from ejournal.model.commands import structure, teaching
+from ejournal.model.commands import portfolio, structure, teaching
+from ejournal.model.files import Upload
 
 VERIFIER = Path(vp.__file__)
 
@@ -108,6 +109,18 @@ def archive_year(
         fm(j, t, course=i.math_5a, student=s5a[1], kind="year", value="5", reason="пересдача")
         fm(j, t, course=i.math_10a, student=s10a[0], kind="period", value="3", period=i.halves[1])
         fm(j, t, course=i.math_10a, student=s10a[0], kind="year", value="3")
+        # files attached to an entry (R-DST-1): the package carries them (ARCHIVE.md §11)
+        portfolio.add_achievement(
+            j,
+            i.parent_5a,
+            student=s5a[0],
+            kind="olympiad",
+            title="Олимпиада по математике",
+            level="school",
+            date="2027-05-20",
+            result="победитель",
+            uploads=[Upload("диплом.pdf", tiny_pdf("Diploma")), Upload("фото.txt", b"photo")],
+        )
         clock.move(days=30)
         structure.close_year(j, i.director, year=YEAR)
     root = load_private_key(school / "keys" / "root.key")

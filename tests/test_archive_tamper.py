@@ -134,6 +134,23 @@ def fork(pkg: Path, y: ArchiveYear) -> str:
     return "fork"
 
 
+def _a_blob(pkg: Path) -> Path:
+    return min(p for p in (pkg / "data" / "blobs").rglob("*") if p.is_file())
+
+
+def blob_changed(pkg: Path, y: ArchiveYear) -> str:
+    """An attached file (a diploma scan) replaced, the manifests made to fit (R-DST-1)."""
+    _a_blob(pkg).write_bytes(tiny_pdf("forged diploma"))
+    recompute_manifests(pkg)
+    return "blob_mismatch"
+
+
+def blob_removed(pkg: Path, y: ArchiveYear) -> str:
+    _a_blob(pkg).unlink()
+    recompute_manifests(pkg)
+    return "blob_missing"
+
+
 CASES: dict[str, Callable[[Path, ArchiveYear], str]] = {
     f.__name__: f
     for f in (
@@ -147,6 +164,8 @@ CASES: dict[str, Callable[[Path, ArchiveYear], str]] = {
         checkpoint_of_another_feed,
         shortened_log,
         fork,
+        blob_changed,
+        blob_removed,
     )
 }
 
@@ -275,3 +294,20 @@ def test_a_root_key_known_out_of_band_catches_a_wholly_re_signed_package(
     assert "root_key_replaced" in _codes(report)
     (report,) = verify_packages([str(archive_year.package)], root_key=pinned)
     assert report.ok
+
+
+@pytest.mark.parametrize("name", ["blob_changed", "blob_removed"])
+def test_a_changed_or_removed_blob_names_the_entry_and_the_file(
+    name: str, tampered: dict[str, tuple[Path, str, str]], archive_year: ArchiveYear
+) -> None:  # R-DST-1, R-ARC-3
+    pkg, code, _ = tampered[name]
+    blob = _a_blob(archive_year.package)
+    (report,) = verify_packages([str(pkg)])
+    (p,) = [p for p in report.problems if p["code"] == code]
+    assert p["file"] == blob.relative_to(archive_year.package).as_posix()
+    assert p["entry"].startswith(f"feed {archive_year.feed} seq ") and "entries.jsonl" in p["entry"]
+    assert blob.name in p["expected"]
+    seq = int(p["entry"].split(" ")[3])
+    line = archive_year.package / "data" / "feeds" / archive_year.feed / "entries.jsonl"
+    entry = json.loads(line.read_bytes().split(b"\n")[seq])  # the first year starts at 0
+    assert entry["type"] == "achievement.added" and blob.name in json.dumps(entry["data"])
