@@ -40,12 +40,12 @@ def log_of(j: Journal) -> list[Any]:
 
 @pytest.fixture
 def slow_disk(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """An fsync of 3 ms (a slow disk, so that commands pile up behind it); counts them."""
+    """An fsync of 10 ms (a slow disk, so that commands pile up behind it); counts them."""
     real, calls = os.fsync, []
 
     def fsync(fd: int) -> None:
         calls.append(fd)
-        time.sleep(0.003)
+        time.sleep(0.010)  # long beside the 2 ms apply: robust on a loaded machine
         real(fd)
 
     monkeypatch.setattr(feed_module.os, "fsync", fsync)
