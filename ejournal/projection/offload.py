@@ -28,7 +28,7 @@ from .schema import DEFERRED_INDEXES, SCHEMA, index_sql
 
 # Tables that no statement names together with a table outside the set (a statement naming
 # both kinds raises OffloadError): the marks and their corrections.
-OFFLOADED = ("marks", "mark_changes")
+OFFLOADED = ("marks", "mark_changes", "final_marks")
 _NAMES = re.compile(r"\b(?:" + "|".join(OFFLOADED) + r")\b")
 _OTHER_TABLES = re.compile(
     r"\b(?:"
