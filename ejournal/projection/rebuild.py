@@ -53,7 +53,7 @@ def rebuild(feeds_dir: Path, path: Path, *, parallel: bool | None = None) -> int
     """
     feed_dirs = sorted(p for p in feeds_dir.iterdir() if p.is_dir())
     if parallel is None:
-        parallel = _size(feed_dirs) >= PARALLEL_BYTES
+        parallel = bool(sys.executable) and _size(feed_dirs) >= PARALLEL_BYTES
     checker = _start_checker(feed_dirs) if parallel else None
     tmp = path.with_name(path.name + ".rebuild")
     _remove(tmp)
@@ -94,7 +94,10 @@ def _load(projection: Projection, feed_dirs: Sequence[Path], offload_to: Path | 
     if offload_to is not None:
         worker_file = offload_to.with_name(offload_to.name + ".offloaded")
         _remove(worker_file)
-        worker = Worker(worker_file)
+        try:
+            worker = Worker(worker_file)
+        except OSError:  # no second Python to be had: this process writes every table
+            worker = None
     try:
         loader = _Loader(projection, worker)
         conn.execute("BEGIN")
@@ -226,12 +229,15 @@ def check_feeds(feed_dirs: Sequence[Path]) -> None:
             pass
 
 
-def _start_checker(feed_dirs: Sequence[Path]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "ejournal.projection.rebuild", *map(str, feed_dirs)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def _start_checker(feed_dirs: Sequence[Path]) -> subprocess.Popen[bytes] | None:
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "ejournal.projection.rebuild", *map(str, feed_dirs)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:  # no second Python to be had: the check runs here at the end
+        return None
 
 
 def _finish_check(checker: subprocess.Popen[bytes] | None, feed_dirs: Sequence[Path]) -> None:
