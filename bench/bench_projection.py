@@ -435,11 +435,12 @@ def bench_grid(db_path: Path, queries: int, seed: int = 3) -> None:
     sample = [rng.choice(pairs) for _ in range(queries)]
     for course, period in sample[:10]:  # warm the page cache as a running server would be
         journal_grid(conn, course, period)
-    times, cells, marks = [], 0, 0
+    times, cpu, cells, marks = [], [], 0, 0
     for course, period in sample:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         grid = journal_grid(conn, course, period)
         times.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
         cells += sum(len(r.cells) for r in grid.rows)
         marks += sum(len(c.marks) for r in grid.rows for c in r.cells)
     times.sort()
@@ -448,7 +449,8 @@ def bench_grid(db_path: Path, queries: int, seed: int = 3) -> None:
         f"(b) journal grid of a course and quarter, {len(times)} random queries "
         f"over {len(pairs):,} pairs: p50 {statistics.median(times):.2f} ms, p95 {p95:.2f} ms, "
         f"max {times[-1]:.2f} ms; target p95 ≤ 10 ms "
-        f"(on average {cells / len(times):.0f} cells, {marks / len(times):.0f} marks a grid)"
+        f"(on average {cells / len(times):.0f} cells, {marks / len(times):.0f} marks a grid); "
+        f"CPU time {_percentiles(cpu)}; load average {os.getloadavg()[0]:.1f}"
     )
     conn.close()
 
