@@ -23,11 +23,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from .batch import BatchedWriter
+from .batch import BatchedWriter, _insert_table
 from .schema import DEFERRED_INDEXES, SCHEMA, index_sql
 
 # Tables that no statement names together with a table outside the set (a statement naming
-# both kinds raises OffloadError): the marks and their corrections.
+# both kinds raises OffloadError): the marks, their corrections, period and year marks.
 OFFLOADED = ("marks", "mark_changes", "final_marks")
 _NAMES = re.compile(r"\b(?:" + "|".join(OFFLOADED) + r")\b")
 _OTHER_TABLES = re.compile(
@@ -105,8 +105,6 @@ class OffloadingWriter(BatchedWriter):
 
 
 def _is_plain_insert(sql: str) -> bool:
-    from .batch import _insert_table
-
     return _insert_table(sql) is not None
 
 
