@@ -45,6 +45,7 @@ class Cache:
         self.course_grade: dict[str, int] = {}
         self.deadlines: dict[str, int] = {}
         self._allowed: dict[tuple[str, int], int] = {}
+        self._lateness: dict[tuple[str, str, str, int], int] = {}
         self.period_ends: dict[str, str | None] = {}
         # R-SEC-3 windows per person: [since, reissued_at or None], both UTC.
         self.compromised: dict[str, list[list[str | None]]] = {}
@@ -59,6 +60,19 @@ class Cache:
     def set_deadlines(self, deadlines: dict[str, int]) -> None:
         self.deadlines = dict(deadlines)
         self._allowed.clear()
+        self._lateness.clear()
+
+    def late(self, kind: str, grade: int, lesson_date: str, entered: str) -> int:
+        """Whether an entry of ``kind`` on ``entered`` about a lesson of ``lesson_date`` in
+        ``grade`` is late (R-MRK-1), remembered: a rebuild asks it per mark."""
+        key = (lesson_date, entered, kind, grade)
+        found = self._lateness.get(key)
+        if found is None:
+            if len(self._lateness) > 100_000:
+                self._lateness.clear()
+            found = _late(lesson_date, entered, self.allowed_days(kind, grade))
+            self._lateness[key] = found
+        return found
 
     def allowed_days(self, kind: str, grade: int) -> int:
         """rules.allowed_days with the school's deadlines, remembered per (kind, grade)."""
@@ -112,14 +126,21 @@ def handles(cls: type[ev.Event]) -> Callable[[Handler], Handler]:
 
 
 def _json(value: Any) -> str:
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return _json_strings(tuple(value))  # work kinds, grades: a handful of distinct lists
+    if type(value) is list:
+        try:  # work kinds: a handful of distinct lists of strings, remembered
+            return _STRING_LISTS[tuple(value)]
+        except (KeyError, TypeError):
+            pass
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        # Only lists of strings: a tuple equal to one of them holds the same strings (with
+        # numbers, 1, 1.0 and True are equal keys but different JSON).
+        if len(_STRING_LISTS) < 1024 and all(type(v) is str for v in value):
+            _STRING_LISTS[tuple(value)] = text
+        return text
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-@lru_cache(maxsize=1024)
-def _json_strings(values: tuple[str, ...]) -> str:
-    return json.dumps(list(values), ensure_ascii=False)
+_STRING_LISTS: dict[tuple[str, ...], str] = {}
 
 
 @lru_cache(maxsize=8192)

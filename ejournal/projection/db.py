@@ -4,7 +4,6 @@ together with the position reached) and rebuilding it from the feeds."""
 from __future__ import annotations
 
 import heapq
-import os
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from ..model import events as ev
 from . import handlers_sync  # noqa: F401  (registers the replication handlers, issue #9)
 from .apply import HANDLERS, Cache, Ctx, is_compromised
 from .batch import BatchedWriter
-from .schema import DEFERRED_INDEXES, SCHEMA, SCHEMA_VERSION, index_sql
+from .schema import SCHEMA, SCHEMA_VERSION
 from .times import utc
 
 IGNORED_TYPES = frozenset({"key.certify", "key.revoke"})  # the log's own entries
@@ -196,26 +195,6 @@ def rebuild(feeds_dir: Path, path: Path) -> int:
     Returns:
         The number of entries applied.
     """
-    tmp = path.with_name(path.name + ".rebuild")
-    for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
-        leftover.unlink(missing_ok=True)
-    projection = Projection(tmp)
-    conn = projection.conn
-    # A file nobody reads until it is complete: no durability needed, a big page cache, and
-    # the pages' indexes made once at the end (schema.DEFERRED_INDEXES).
-    conn.execute("PRAGMA journal_mode = MEMORY")
-    conn.execute("PRAGMA synchronous = OFF")
-    conn.execute("PRAGMA cache_size = -262144")  # 256 MB at most, while it lasts
-    try:
-        for name in DEFERRED_INDEXES:
-            conn.execute(f"DROP INDEX {name}")
-        count = projection.catch_up(feeds_dir)
-        for name in DEFERRED_INDEXES:
-            conn.execute(index_sql(name))
-        conn.execute("PRAGMA journal_mode = WAL")
-    finally:
-        projection.close()
-    for stale in (Path(f"{path}-wal"), Path(f"{path}-shm")):
-        stale.unlink(missing_ok=True)
-    os.replace(tmp, path)
-    return count
+    from .rebuild import rebuild as rebuild_fast  # it builds on this module
+
+    return rebuild_fast(feeds_dir, path)

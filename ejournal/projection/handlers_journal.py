@@ -8,7 +8,7 @@ import sqlite3
 from typing import Any
 
 from ..model import events as ev
-from .apply import Cache, Ctx, _json, _late, handles
+from .apply import Cache, Ctx, _json, handles
 from .schema import INVALIDATABLE
 from .times import utc
 
@@ -84,8 +84,8 @@ def _substituted(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.LessonSubst
 
 @handles(ev.AttendanceMarked)
 def _attendance(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.AttendanceMarked) -> None:
-    course, day, _ = cache.lesson(db, e.lesson)
-    late = _late(day, c.local_date, cache.allowed_days("attendance", 0))
+    course, day, _ = cache.lessons.get(e.lesson) or cache.lesson(db, e.lesson)
+    late = cache.late("attendance", 0, day, c.local_date)
     db.execute(
         "INSERT INTO attendance_events (lesson, student, code, at, by, late, ref, invalid) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -128,8 +128,8 @@ def recompute_attendance(db: sqlite3.Connection, lesson: str, student: str) -> N
 
 @handles(ev.MarkGiven)
 def _mark(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MarkGiven) -> None:
-    course, day, grade = cache.lesson(db, e.lesson)
-    late = _late(day, c.local_date, cache.allowed_days(e.kind, grade))
+    course, day, grade = cache.lessons.get(e.lesson) or cache.lesson(db, e.lesson)
+    late = cache.late(e.kind, grade, day, c.local_date)
     db.execute(
         "INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
         (

@@ -1,0 +1,261 @@
+"""Rebuilding the projection from the feeds alone, into a new file swapped in when complete.
+
+The same handlers as :meth:`Projection.apply`, in the same merged order and the same batches, so
+the result is the database the commands kept up to date (tests/test_projection.py). What makes
+it fast: a file nobody reads until it is complete (no journal, no fsync, one transaction, a
+large page cache), the pages' indexes made once at the end (schema.DEFERRED_INDEXES), lines
+decoded straight into their events (:mod:`.lines`), no garbage collector passes over the
+millions of live objects, and the strict check of every line (what the rebuild has always
+refused: :func:`ejournal.log.reader.read_chunks`) run beside it in a second process on a large
+school, so that it costs no time on a machine with two cores.
+"""
+
+from __future__ import annotations
+
+import gc
+import heapq
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+from ..log.reader import read_chunks
+from .apply import HANDLERS, Cache, Ctx, is_compromised
+from .batch import BatchedWriter
+from .db import CHUNK, IGNORED_TYPES, Projection, ProjectionError, merge_key, order_text
+from .lines import read_lines
+from .offload import OffloadingWriter, Worker, move_tables
+from .schema import DEFERRED_INDEXES, index_sql
+from .times import utc
+
+# Below this many bytes of feeds everything runs in this process: starting other Pythons costs
+# more than they save.
+PARALLEL_BYTES = 32 << 20
+
+
+def rebuild(feeds_dir: Path, path: Path, *, parallel: bool | None = None) -> int:
+    """Build the projection from the feeds alone into ``path`` (replaced atomically).
+
+    Args:
+        feeds_dir: the data directory's ``feeds``.
+        path: the projection's file.
+        parallel: run the strict check of every line, and the writing of the largest tables
+            (:mod:`.offload`), in other processes (default: when the feeds are large).
+
+    Returns:
+        The number of entries applied.
+
+    Raises:
+        FormatError: a line of a feed does not parse; ``path`` is left as it was.
+        ProjectionError: a feed's entries are out of order.
+    """
+    feed_dirs = sorted(p for p in feeds_dir.iterdir() if p.is_dir())
+    if parallel is None:
+        parallel = bool(sys.executable) and _size(feed_dirs) >= PARALLEL_BYTES
+    checker = _start_checker(feed_dirs) if parallel else None
+    tmp = path.with_name(path.name + ".rebuild")
+    _remove(tmp)
+    collecting = gc.isenabled()
+    gc.disable()  # millions of rows alive at once: each pass would walk them all, for nothing
+    try:
+        projection = Projection(tmp)
+        try:
+            count = _load(projection, feed_dirs, tmp if parallel else None)
+        finally:
+            projection.close()
+        _finish_check(checker, feed_dirs)
+    except BaseException:
+        if checker is not None and checker.poll() is None:
+            checker.kill()
+            checker.wait()
+        _remove(tmp)
+        raise
+    finally:
+        if collecting:
+            gc.enable()
+    _remove(path, keep_main=True)
+    os.replace(tmp, path)
+    return count
+
+
+def _load(projection: Projection, feed_dirs: Sequence[Path], offload_to: Path | None) -> int:
+    """Apply every entry into the projection's (empty) file; with ``offload_to``, the largest
+    tables are written by a worker process beside it (:mod:`.offload`)."""
+    conn = projection.conn
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+    conn.execute("PRAGMA cache_size = -524288")  # 512 MB at most, while it lasts
+    for name in DEFERRED_INDEXES:
+        conn.execute(f"DROP INDEX {name}")
+    worker = None
+    if offload_to is not None:
+        worker_file = offload_to.with_name(offload_to.name + ".offloaded")
+        _remove(worker_file)
+        try:
+            worker = Worker(worker_file)
+        except OSError:  # no second Python to be had: this process writes every table
+            worker = None
+    try:
+        loader = _Loader(projection, worker)
+        conn.execute("BEGIN")
+        count = loader.run(feed_dirs)
+        if worker is not None:
+            worker.finish()  # it makes its tables' indexes while this process makes the others
+        for name in DEFERRED_INDEXES:
+            conn.execute(index_sql(name))
+        conn.execute("COMMIT")
+        if worker is not None:
+            worker.wait()
+            move_tables(conn, worker.path)
+    finally:
+        if worker is not None:
+            worker.stop()
+            _remove(worker.path)
+    conn.execute("PRAGMA locking_mode = NORMAL")
+    conn.execute("PRAGMA journal_mode = WAL")  # what Projection keeps; also drops the lock
+    return count
+
+
+class _Loader:
+    """:meth:`Projection.catch_up` from empty, inside one transaction."""
+
+    def __init__(self, projection: Projection, worker: Worker | None) -> None:
+        self.conn = projection.conn
+        self.cache: Cache = projection.cache
+        self.writer = (
+            BatchedWriter(self.conn) if worker is None else OffloadingWriter(self.conn, worker)
+        )
+        self.positions: dict[str, int] = {}
+        self.merge_last: str | None = None
+        self.merge_broken = False
+
+    def run(self, feed_dirs: Sequence[Path]) -> int:
+        applied = 0
+        for batch in _batches(feed_dirs):
+            self._apply(batch)
+            applied += len(batch)
+        self.writer.flush()
+        for feed, next_seq in self.positions.items():
+            self.conn.execute("INSERT OR REPLACE INTO positions VALUES (?, ?)", (feed, next_seq))
+        if self.merge_last is not None:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('merge_last', ?)", (self.merge_last,)
+            )
+        if self.merge_broken:
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('merge_broken', '1')")
+        return applied
+
+    def _apply(self, batch: list[Any]) -> None:
+        """One batch as :meth:`Projection.apply` applies it (same skips, same refusals)."""
+        feed = batch[0].feed
+        start = fresh = self.positions.get(feed, 0)
+        writer, cache = self.writer, self.cache
+        db = cast(Any, writer)
+        compromised = cache.compromised
+        new_ctx = tuple.__new__
+        for line in batch:
+            seq = line.seq
+            if seq != start:
+                if seq < start:
+                    continue
+                raise ProjectionError(f"entry {feed}#{seq} applied out of order (expected {start})")
+            start += 1
+            kind = line.kind
+            if kind in IGNORED_TYPES:
+                continue
+            at = utc(line.time)
+            ref = f"{line.feed}#{seq}"
+            event = line.data
+            if event is None:
+                writer.execute(
+                    "INSERT OR REPLACE INTO unknown_entries VALUES (?, ?, ?)", (ref, kind, at)
+                )
+                continue
+            actor = line.actor
+            invalid = int(actor in compromised and is_compromised(cache, actor, at))
+            ctx = new_ctx(Ctx, (ref, at, line.time[:10], actor, invalid))  # Ctx(…), quicker
+            HANDLERS[type(event)](db, cache, ctx, event)
+        writer.flush()
+        self.positions[feed] = start
+        if start > fresh:
+            self._note_order(batch[fresh - batch[0].seq], batch[-1])
+
+    def _note_order(self, first: Any, last: Any) -> None:
+        """:meth:`Projection._note_order`, kept in memory until the end."""
+        if self.merge_last is not None and order_text(merge_key(first)) < self.merge_last:
+            self.merge_broken = True
+        newest = order_text(merge_key(last))
+        if self.merge_last is None or newest > self.merge_last:
+            self.merge_last = newest
+
+
+def _batches(feed_dirs: Sequence[Path]) -> Iterator[list[Any]]:
+    """The batches :meth:`Projection.catch_up` applies: a feed's chunks when only one feed has
+    entries, else runs of the merged order cut at each change of feed and every CHUNK."""
+    pending = [d for d in feed_dirs if next(read_lines(d, 1), None)]
+    if len(pending) == 1:
+        yield from read_lines(pending[0], CHUNK)
+        return
+    streams = [_flat(read_lines(d, CHUNK)) for d in pending]
+    run: list[Any] = []
+    for line in heapq.merge(*streams, key=merge_key):
+        if run and (line.feed != run[0].feed or len(run) >= CHUNK):
+            yield run
+            run = []
+        run.append(line)
+    if run:
+        yield run
+
+
+def _flat(chunks: Iterator[list[Any]]) -> Iterator[Any]:
+    for chunk in chunks:
+        yield from chunk
+
+
+# --- the strict check of every line ----------------------------------------------------------
+
+
+def check_feeds(feed_dirs: Sequence[Path]) -> None:
+    """Parse every line of the feeds strictly, as the log reader does.
+
+    Raises:
+        FormatError: the first line that does not parse.
+    """
+    for feed_dir in feed_dirs:
+        for _ in read_chunks(feed_dir):
+            pass
+
+
+def _start_checker(feed_dirs: Sequence[Path]) -> subprocess.Popen[bytes] | None:
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "ejournal.projection.rebuild", *map(str, feed_dirs)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:  # no second Python to be had: the check runs here at the end
+        return None
+
+
+def _finish_check(checker: subprocess.Popen[bytes] | None, feed_dirs: Sequence[Path]) -> None:
+    """Wait for the second process's verdict; when it is not a plain yes, check here (which
+    raises the parser's own error for a bad line)."""
+    if checker is None or checker.wait() != 0:
+        check_feeds(feed_dirs)
+
+
+def _size(feed_dirs: Sequence[Path]) -> int:
+    return sum(p.stat().st_size for d in feed_dirs for p in d.iterdir() if p.is_file())
+
+
+def _remove(path: Path, *, keep_main: bool = False) -> None:
+    names = [f"{path}-wal", f"{path}-shm", f"{path}-journal"]
+    for name in names if keep_main else [str(path), *names]:
+        Path(name).unlink(missing_ok=True)
+
+
+if __name__ == "__main__":  # the second process: exit 0 when every line parses
+    check_feeds([Path(arg) for arg in sys.argv[1:]])
