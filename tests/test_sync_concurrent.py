@@ -16,7 +16,8 @@ from ejournal.journal import Journal
 from ejournal.log import SigningPolicy
 from ejournal.log.keys import load_private_key
 from ejournal.model.commands import people, teaching
-from ejournal.projection.db import Projection, rebuild
+from ejournal.projection.db import Projection
+from ejournal.projection.rebuild import rebuild
 from ejournal.queries.history import mark_history
 from ejournal.queries.sites import Conflict, conflicts
 from sync.backup import backup
@@ -53,7 +54,8 @@ def _take_in(path: Path) -> Projection:
     projection = Projection(db)
     if not projection.in_merged_order(path / "feeds"):
         projection.close()
-        rebuild(path / "feeds", db)
+        # parallel: the marks written by the offload worker, as for a large school
+        rebuild(path / "feeds", db, parallel=True)
         projection = Projection(db)
     projection.catch_up(path / "feeds")
     return projection
