@@ -21,6 +21,7 @@ from ejournal.auth import AuthStore
 from ejournal.journal import Journal
 from ejournal.model.errors import JournalError, NotFound
 
+from .compression import compression_config
 from .security import (
     CsrfError,
     ForbiddenError,
@@ -48,7 +49,7 @@ from .views.lesson import LessonController
 from .views.logins import LoginsController
 from .views.mail import MailController
 from .views.marks import MarkController
-from .views.messages import MessagesController, count_unread
+from .views.messages import MessagesController
 from .views.paper import PaperController
 from .views.plan import PlanController
 from .views.printing import PrintController
@@ -206,8 +207,8 @@ def create_app(
         guards=[role_guard],
         on_startup=[startup, start_replication],
         on_shutdown=[stop_replication, shutdown],
-        before_request=count_unread,
         plugins=[HTMXPlugin()],
+        compression_config=compression_config(),  # text answers, brotli or gzip (#4)
         template_config=TemplateConfig(
             directory=HERE / "templates",
             engine=Engine,
