@@ -165,11 +165,12 @@ def create_app(
         app.state.journal = journal or Journal.open(Path(data_dir))
         app.state.auth = auth or AuthStore.of(Path(data_dir))
         state["owned"] = journal is None
-        # What the journal holds from opening (the log's tree of a large school: millions of
-        # objects) lives until shutdown: keep the collector from rescanning it on every full
-        # collection, a pause of tens of ms in the middle of a page.
-        gc.collect()
-        gc.freeze()
+        if journal is None:  # serving a school (tests pass their own journal and keep the GC)
+            # What the journal holds from opening (the log's tree of a large school: millions
+            # of objects) lives until shutdown: keep the collector from rescanning it on every
+            # full collection, a pause of tens of ms in the middle of a page.
+            gc.collect()
+            gc.freeze()
 
     def shutdown(app: Litestar) -> None:
         if app.state.get("mail_store") is not None:
