@@ -4,6 +4,7 @@ one trip to a worker thread, the sign-in form's CSRF token, compressed text answ
 from __future__ import annotations
 
 import re
+import time
 from typing import TYPE_CHECKING
 
 from web_fixture import CSRF, PASSWORD, login_form
@@ -150,3 +151,25 @@ def test_only_text_is_compressed() -> None:
     assert not compressible("image/png")
     assert not compressible("application/zip")
     assert not compressible("")
+
+
+# --- the replication thread ----------------------------------------------------------------------
+
+
+def test_the_replication_thread_waits_between_rounds_without_peers(web: Web) -> None:
+    """A school without peers: the thread looks at the feeds every REFRESH_SECONDS, it does not
+    spin (a spinning thread took a core and the GIL from every page)."""
+    rounds = []
+    journal = web.sch.j
+    real = journal.refresh_if_changed
+
+    def counted() -> int:
+        rounds.append(1)
+        return real()
+
+    journal.refresh_if_changed = counted  # type: ignore[method-assign]
+    try:
+        time.sleep(0.5)
+    finally:
+        del journal.refresh_if_changed
+    assert len(rounds) <= 1
