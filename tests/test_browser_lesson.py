@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from browser import DESKTOP, Site, screenshot
+from browser import DESKTOP, ROOT, SCREENSHOTS, Site, page_weight, screenshot
+
+from ejournal.model.commands import teaching
 
 pytest_plugins = ["school", "browser"]
 
 TODAY = "2026-11-16"
+STATIC = ROOT / "web" / "static"
 FOCUSED = "() => document.activeElement ? document.activeElement.id : ''"
 
 
@@ -58,3 +61,41 @@ def test_enter_in_a_row_saves_and_moves_to_the_next_student(site: Site, chromium
     assert sch.one("SELECT count(*) FROM marks WHERE lesson = ?", lesson) == (1,)
     assert sch.one("SELECT count(*) FROM attendance WHERE lesson = ?", lesson) == (1,)
     assert sch.one("SELECT count(*) FROM comments WHERE lesson = ?", lesson) == (2,)
+
+
+def test_pages_arrive_compressed_and_light(site: Site, chromium: Any) -> None:
+    """Issue #4: under 100 KB per page load after the first; the HTML, the stylesheet and htmx
+    (71 KB as files) come compressed, so even the first load stays well under that."""
+    i = site.sch.ids
+    for n in range(1, 13):  # a quarter's worth of lessons with marks, for a fuller page
+        lesson = site.sch.lesson(i.math_5a, f"2026-11-{n:02d}", number=1, topic=f"Тема {n}")
+        for student in i.students_5a:
+            teaching.give_mark(
+                site.sch.j, i.math_teacher, lesson=lesson, student=student, value="5", kind="У"
+            )
+    grid = f"{site.url}/journal/{i.math_5a}/{i.quarters[1]}"
+    context = chromium.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        site.sign_in(page, "teacher")
+        cold_context = chromium.new_context(viewport=DESKTOP, storage_state=context.storage_state())
+        cold = page_weight(cold_context.new_page(), grid)  # an empty HTTP cache
+        cold_context.close()
+        page.goto(grid)
+        warm = page_weight(page, grid)
+        html = len(page.content().encode())
+        encoding = page.evaluate(
+            "async (u) => (await fetch(u)).headers.get('content-encoding')", grid
+        )
+    finally:
+        context.close()
+    files = sum(p.stat().st_size for p in STATIC.glob("*.[cj]s"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "grid-weight.txt").write_text(
+        f"grid page: {html} bytes of HTML; {warm} bytes sent with CSS/JS cached, {cold} cold "
+        f"(CSS and htmx: {files} bytes as files)\n"
+    )
+    assert encoding in ("br", "gzip")
+    assert warm < html / 2, (warm, html)  # the page itself, compressed
+    assert cold < files / 2, (cold, files)  # CSS and htmx compressed too
+    assert warm < 100_000
