@@ -113,11 +113,22 @@ def test_a_token_from_another_browser_is_refused(web: Web) -> None:
         "/login", data={"csrf": foreign.group(1), "login": "teacher", "password": PASSWORD}
     )
     assert refused.status_code == 403
+    cyrillic = web.client.post(  # not a token at all, and not ASCII: refused, not a failure
+        "/login", data={"csrf": "токен" * 8, "login": "teacher", "password": PASSWORD}
+    )
+    assert cyrillic.status_code == 403
     web.client.cookies.clear()  # no cookie at all
     refused = web.client.post(
         "/login", data={"csrf": foreign.group(1), "login": "teacher", "password": PASSWORD}
     )
     assert refused.status_code == 403
+
+
+def test_a_non_ascii_csrf_token_after_sign_in_is_refused_cleanly(web: Web) -> None:
+    web.sign_in("teacher")
+    response = web.client.post("/logout", data={"csrf": "чужой-токен"})
+    assert response.status_code == 403
+    assert "Форма устарела" in response.text
 
 
 def test_signing_in_drops_the_sign_in_token(web: Web) -> None:

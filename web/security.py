@@ -132,5 +132,5 @@ async def _check_csrf(connection: ASGIConnection, user: User) -> None:
     if not sent and isinstance(connection, Request):
         form = await connection.form()
         sent = form.get(CSRF_FIELD)
-    if not sent or not hmac.compare_digest(str(sent), user.csrf):
+    if not sent or not hmac.compare_digest(str(sent).encode(), user.csrf.encode()):
         raise CsrfError

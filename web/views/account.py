@@ -69,7 +69,7 @@ class AccountController(Controller):
         auth: AuthStore = request.app.state.auth
         login = str(data.get("login", ""))[:100]
         sent, kept = str(data.get("csrf", "")), request.cookies.get(LOGIN_COOKIE, "")
-        if not sent or not kept or not hmac.compare_digest(sent, kept):
+        if not sent or not kept or not hmac.compare_digest(sent.encode(), kept.encode()):
             return _login_form(request, STALE_FORM, login, 403)  # the password is not checked
         try:
             person = auth.verify_login(login, str(data.get("password", "")), _address(request))
