@@ -161,7 +161,8 @@ def student_run(
 ) -> None:
     pause = random.Random(login)
     with httpx.Client(base_url=base, timeout=30, follow_redirects=False) as c:
-        c.post("/login", data={"login": login, "password": PASSWORD})
+        token = CSRF.search(c.get("/login").text).group(1)  # type: ignore[union-attr]
+        c.post("/login", data={"csrf": token, "login": login, "password": PASSWORD})
         csrf = CSRF.search(c.get("/password").text).group(1)  # type: ignore[union-attr]
         barrier.wait()
         r = c.post(f"/quiz/{test}/start", data={"csrf": csrf})

@@ -168,8 +168,16 @@ def give_accounts(data: Path, teachers: list[str]) -> dict[str, str]:
 # --- (a) and (b): in-process ----------------------------------------------------------------
 
 
+def _login_form(page: str, login: str, password: str) -> dict[str, str]:
+    """The sign-in form's fields, with the CSRF token of the /login page just fetched."""
+    found = CSRF.search(page)
+    assert found, "no CSRF token on /login"
+    return {"csrf": found.group(1), "login": login, "password": password}
+
+
 def _sign_in(client, login: str, password: str) -> str:  # type: ignore[no-untyped-def]
-    response = client.post("/login", data={"login": login, "password": password})
+    form = _login_form(client.get("/login").text, login, password)
+    response = client.post("/login", data=form)
     assert response.status_code == 303, (login, response.status_code, response.text[:300])
     found = CSRF.search(client.get("/password").text)
     assert found, "no CSRF token on /password"
@@ -242,7 +250,8 @@ def wait_for(url: str, seconds: float = 900) -> None:
 
 
 async def _sign_in_async(client, login: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    r = await client.post("/login", data={"login": login, "password": PASSWORD})
+    form = _login_form((await client.get("/login")).text, login, PASSWORD)
+    r = await client.post("/login", data=form)
     if r.status_code != 303:
         raise SystemExit(f"{login}: sign-in answered {r.status_code}")
     found = CSRF.search((await client.get("/password")).text)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 from conftest import School, append_entries, rewrite
+from web_fixture import login_form
 
 from ejournal.cli import main
 
@@ -105,7 +106,7 @@ def test_admin_home_page_shows_a_failed_verification(tmp_path: Path) -> None:
     auth.set_password(admin, "admin", "пароль-админа")
     write_status(data, "verify", False, "seg-000000000000.jsonl line 7: hash mismatch")
     with TestClient(create_app(data, auth=auth), base_url="https://school.local") as client:
-        client.post("/login", data={"login": "admin", "password": "пароль-админа"})
+        client.post("/login", data=login_form(client, "admin", "пароль-админа"))
         home = client.get("/").text
         assert "Требует внимания администратора" in home
         assert "Ежедневная проверка журнала: ошибка" in home and "line 7" in home

@@ -17,6 +17,7 @@ import httpx
 import pytest
 import school_fixture as sf
 import uvicorn
+from web_fixture import login_form
 
 from ejournal.auth import AuthStore
 from ejournal.datadir import DataDir
@@ -216,7 +217,7 @@ def test_concurrent_edits_resolve_the_same_way_and_are_listed(
     auth.set_password(i.admin, "admin", "пароль-для-тестов")
     auth.close()
     with httpx.Client(base_url=b.url) as client:
-        client.post("/login", data={"login": "admin", "password": "пароль-для-тестов"})
+        client.post("/login", data=login_form(client, "admin", "пароль-для-тестов"))
         page = client.get("/conflicts")
     assert page.status_code == 200
     assert "посещаемость" in page.text and "«Н»" in page.text and "«Б»" in page.text

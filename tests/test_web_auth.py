@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from web_fixture import login_form
+
 from ejournal.auth.store import LOCK_SECONDS, MAX_FAILURES
 
 if TYPE_CHECKING:
@@ -15,7 +17,7 @@ pytest_plugins = ["school", "web_fixture"]
 
 
 def test_sign_in_sets_a_secure_httponly_cookie_and_opens_the_journal(web: Web) -> None:
-    response = web.client.post("/login", data={"login": "teacher", "password": PASSWORD})
+    response = web.client.post("/login", data=login_form(web.client, "teacher", PASSWORD))
     assert response.status_code == 303
     cookie = response.headers["set-cookie"]
     assert (
@@ -29,35 +31,35 @@ def test_sign_in_sets_a_secure_httponly_cookie_and_opens_the_journal(web: Web) -
 
 
 def test_wrong_password_is_refused_in_russian(web: Web) -> None:
-    response = web.client.post("/login", data={"login": "teacher", "password": "не тот"})
+    response = web.client.post("/login", data=login_form(web.client, "teacher", "не тот"))
     assert response.status_code == 401
     assert "Неверный логин или пароль" in response.text
     assert web.client.get("/teacher").status_code == 303  # still not signed in
 
 
 def test_unknown_login_gets_the_same_answer(web: Web) -> None:
-    response = web.client.post("/login", data={"login": "nobody", "password": "x"})
+    response = web.client.post("/login", data=login_form(web.client, "nobody", "x"))
     assert response.status_code == 401
     assert "Неверный логин или пароль" in response.text
 
 
 def test_five_failures_lock_the_login_for_a_minute(web: Web) -> None:
     for _ in range(MAX_FAILURES):
-        web.client.post("/login", data={"login": "teacher", "password": "wrong"})
-    locked = web.client.post("/login", data={"login": "teacher", "password": PASSWORD})
+        web.client.post("/login", data=login_form(web.client, "teacher", "wrong"))
+    locked = web.client.post("/login", data=login_form(web.client, "teacher", PASSWORD))
     assert locked.status_code == 429
     assert "Слишком много неудачных попыток" in locked.text
     web.time.now += LOCK_SECONDS + 1
     assert (
-        web.client.post("/login", data={"login": "teacher", "password": PASSWORD}).status_code
+        web.client.post("/login", data=login_form(web.client, "teacher", PASSWORD)).status_code
         == 303
     )
 
 
 def test_failures_from_one_address_lock_other_logins_too(web: Web) -> None:
     for n in range(MAX_FAILURES):
-        web.client.post("/login", data={"login": f"guess{n}", "password": "wrong"})
-    locked = web.client.post("/login", data={"login": "teacher", "password": PASSWORD})
+        web.client.post("/login", data=login_form(web.client, f"guess{n}", "wrong"))
+    locked = web.client.post("/login", data=login_form(web.client, "teacher", PASSWORD))
     assert locked.status_code == 429
 
 
@@ -100,11 +102,13 @@ def test_change_own_password(web: Web) -> None:
     assert web.client.get("/teacher").status_code == 200  # the new session works
     web.client.cookies.clear()
     assert (
-        web.client.post("/login", data={"login": "teacher", "password": PASSWORD}).status_code
+        web.client.post("/login", data=login_form(web.client, "teacher", PASSWORD)).status_code
         == 401
     )
     assert (
-        web.client.post("/login", data={"login": "teacher", "password": "новый-пароль"}).status_code
+        web.client.post(
+            "/login", data=login_form(web.client, "teacher", "новый-пароль")
+        ).status_code
         == 303
     )
 
@@ -112,7 +116,7 @@ def test_change_own_password(web: Web) -> None:
 def test_an_issued_password_must_be_changed_before_anything_else(web: Web) -> None:
     person = web.sch.ids.math_teacher
     one_time = web.auth.issue_password(person, "teacher")
-    response = web.client.post("/login", data={"login": "teacher", "password": one_time})
+    response = web.client.post("/login", data=login_form(web.client, "teacher", one_time))
     assert response.headers["location"] == "/password"
     assert web.client.get("/teacher").headers["location"] == "/password"
     page = web.client.get("/password")

@@ -9,6 +9,7 @@ import re
 from typing import TYPE_CHECKING
 
 from test_web_admin import _post, _refused
+from web_fixture import login_form
 
 from ejournal.model.commands import control, people, teaching
 from ejournal.queries.admin_control import invalidated
@@ -67,17 +68,17 @@ def test_a_family_slip_has_the_login_a_one_time_password_and_a_signature_line(we
 
 def test_an_issued_password_signs_in_once_and_forces_a_change(web: Web) -> None:
     ((login, password),) = _issue_family(web, web.sch.ids.students_5a[0])
-    r = web.client.post("/login", data={"login": login, "password": password})
+    r = web.client.post("/login", data=login_form(web.client, login, password))
     assert r.status_code == 303 and r.headers["location"] == "/password"
     assert web.client.get("/").headers["location"] == "/password"
     web.client.cookies.clear()
-    again = web.client.post("/login", data={"login": login, "password": password})
+    again = web.client.post("/login", data=login_form(web.client, login, password))
     assert again.status_code == 401 and "уже использован" in again.text
     # A reset gives a new one-time password for the same login.
     ((login2, password2),) = _issue_family(web, web.sch.ids.students_5a[0])
     assert login2 == login and password2 != password
     assert (
-        web.client.post("/login", data={"login": login, "password": password2}).status_code == 303
+        web.client.post("/login", data=login_form(web.client, login, password2)).status_code == 303
     )
     csrf = web.csrf()
     done = web.client.post(
@@ -87,10 +88,10 @@ def test_an_issued_password_signs_in_once_and_forces_a_change(web: Web) -> None:
     assert done.status_code == 303
     web.client.cookies.clear()
     assert (
-        web.client.post("/login", data={"login": login, "password": password2}).status_code == 401
+        web.client.post("/login", data=login_form(web.client, login, password2)).status_code == 401
     )
     assert (
-        web.client.post("/login", data={"login": login, "password": "свой-пароль-1"}).headers[
+        web.client.post("/login", data=login_form(web.client, login, "свой-пароль-1")).headers[
             "location"
         ]
         == "/"
@@ -216,7 +217,7 @@ def test_a_compromise_invalidates_locks_and_ends_sessions(web: Web) -> None:
     assert "вход заблокирован" in detail and "Выдать новые данные" in detail
     assert "пароль записан на доске" in web.client.get("/admin/security").text
     web.client.cookies.clear()
-    locked = web.client.post("/login", data={"login": "teacher", "password": "пароль-для-тестов"})
+    locked = web.client.post("/login", data=login_form(web.client, "teacher", "пароль-для-тестов"))
     assert locked.status_code == 401
     # New credentials: recorded in the log, a one-time password on a slip.
     csrf = web.sign_in("admin")
@@ -227,7 +228,7 @@ def test_a_compromise_invalidates_locks_and_ends_sessions(web: Web) -> None:
     _refused(web, csrf, f"/admin/security/{i.math_teacher}/reissue", {}, "не заявлено")
     web.client.cookies.clear()
     assert (
-        web.client.post("/login", data={"login": login, "password": password}).headers["location"]
+        web.client.post("/login", data=login_form(web.client, login, password)).headers["location"]
         == "/password"
     )
 

@@ -19,6 +19,14 @@ PASSWORD = "пароль-для-тестов"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
+def login_form(client: TestClient, login: str, password: str) -> dict[str, str]:  # type: ignore[type-arg]
+    """The fields of the sign-in form as a browser sends them: the page is fetched first for its
+    CSRF token (kept in the sign-in cookie as well)."""
+    found = CSRF.search(client.get("/login").text)
+    assert found, "no CSRF token on /login"
+    return {"csrf": found.group(1), "login": login, "password": password}
+
+
 class FakeTime:
     """The auth store's clock (seconds), moved by the tests for throttling and expiry."""
 
@@ -40,7 +48,7 @@ class Web:
     def sign_in(self, role: str, password: str = PASSWORD) -> str:
         """Sign in as the person of a role; returns the session's CSRF token."""
         response = self.client.post(
-            "/login", data={"login": self.logins[role], "password": password}
+            "/login", data=login_form(self.client, self.logins[role], password)
         )
         assert response.status_code in (200, 303), response.text
         return self.csrf()

@@ -14,6 +14,7 @@ from litestar.handlers.base import BaseRouteHandler
 from ejournal.auth import AuthStore, Session
 from ejournal.journal import Journal
 from ejournal.model.access import roles_of
+from ejournal.queries.mailbox import unread_count
 
 COOKIE = "ejournal_session"
 CSRF_FIELD = "csrf"
@@ -26,6 +27,8 @@ SIGNED_IN = "signed-in"
 TEACHERS = frozenset({"teacher"})
 # Who may open a course's journal grid (R-SEC-1); students and parents never (R-DIA-2).
 JOURNAL_READERS = frozenset({"teacher", "admin", "director", "deputy"})
+# A route's opt: its handler sets the nav's unread count itself (the guard need not).
+COUNTS_UNREAD = "counts_unread"
 
 
 class NotSignedInError(Exception):
@@ -67,9 +70,16 @@ def reading(journal: Journal) -> AbstractContextManager[None]:
     return journal.command()
 
 
-def current_user(connection: ASGIConnection) -> User | None:
-    """The signed-in user of a request (cached in the request's state), or None."""
-    cached = connection.scope.get("state", {}).get("user", False)
+def current_user(connection: ASGIConnection, *, unread: bool = False) -> User | None:
+    """The signed-in user of a request (cached in the request's state), or None.
+
+    Args:
+        connection: the request.
+        unread: also put the person's unread message count in the request's state (the nav of
+            every full page shows it, R-COM-1), read under the same hold of the journal.
+    """
+    state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    cached = state.get("user", False)
     if cached is not False:
         return cached  # type: ignore[no-any-return]
     auth: AuthStore = connection.app.state.auth
@@ -80,9 +90,20 @@ def current_user(connection: ASGIConnection) -> User | None:
     if session is not None and token:
         with reading(journal):
             roles = frozenset(roles_of(journal.db, session.person, journal.today()))
+            if unread:
+                state["unread"] = unread_count(journal.db, session.person)
         user = User(session.person, session.login, roles, session, token)
-    connection.scope.setdefault("state", {})["user"] = user
+    state["user"] = user
     return user
+
+
+def _shows_nav(connection: ASGIConnection, handler: BaseRouteHandler) -> bool:
+    """Whether the answer is a full page with the nav (a GET that is not an htmx fragment)."""
+    return (
+        connection.scope["method"] == "GET"
+        and connection.headers.get("hx-request") != "true"
+        and not handler.opt.get(COUNTS_UNREAD)
+    )
 
 
 async def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
@@ -92,8 +113,10 @@ async def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> N
         raise ForbiddenError  # a route that forgot to declare is closed, not open
     if declared == PUBLIC:
         return
-    # The auth store and the journal are synchronous SQLite: off the event loop.
-    user = await anyio.to_thread.run_sync(current_user, connection)
+    # The auth store and the journal are synchronous SQLite: off the event loop, in one trip to
+    # a worker thread (with the nav's unread count, not a second trip per page).
+    unread = _shows_nav(connection, handler)
+    user = await anyio.to_thread.run_sync(lambda: current_user(connection, unread=unread))
     if user is None:
         raise NotSignedInError
     if connection.scope["method"] not in ("GET", "HEAD"):
@@ -109,5 +132,5 @@ async def _check_csrf(connection: ASGIConnection, user: User) -> None:
     if not sent and isinstance(connection, Request):
         form = await connection.form()
         sent = form.get(CSRF_FIELD)
-    if not sent or not hmac.compare_digest(str(sent), user.csrf):
+    if not sent or not hmac.compare_digest(str(sent).encode(), user.csrf.encode()):
         raise CsrfError

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..model import lookup
 from ..model.errors import NotFound
@@ -17,6 +19,8 @@ from .marks import Mark, attendance_of_lessons, marks_of_lessons
 from .members import members
 from .people import Person
 from .periods import Period, period
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,40 +92,55 @@ def journal_grid(
     attendance = attendance_of_lessons(db, ids)
     finals = {f.student: f for f in period_marks(db, course_id, period_id)}
     weights = school_weights(db)
-    # Most cells are empty: share one immutable empty cell per lesson and membership.
+    # Most cells are empty: share one immutable empty cell per lesson and membership, and one
+    # row of them for a student in the group all period with nothing in it.
     empty = {
         (les.lesson, on): GridCell(les.lesson, on, "", ())
         for les in lessons
         for on in (True, False)
     }
+    blank = tuple(empty[(les.lesson, True)] for les in lessons)
+    marks_of, codes_of = _per_student(marks), _per_student(attendance)
     rows = []
     for member in members(db, course.group, start, end):
         student = member.student.person
         always = member.joined <= start and (member.left is None or member.left >= end)
-        cells = []
+        mine, codes = marks_of.get(student, {}), codes_of.get(student, {})
         counted: list[tuple[str, str]] = []
-        for les in lessons:
-            key = (les.lesson, student)
-            on = always or member.on(les.date)
-            found, code = marks.get(key, ()), attendance.get(key, "")
-            if not found and not code:
-                cells.append(empty[(les.lesson, on)])
-                continue
-            cells.append(GridCell(les.lesson, on, code, found))
-            if not les.invalid:
-                counted += [(m.value, m.kind) for m in found if m.counts]
+        if always and not mine and not codes:
+            cells: tuple[GridCell, ...] = blank
+        else:
+            row = []
+            for les in lessons:
+                found, code = mine.get(les.lesson, ()), codes.get(les.lesson, "")
+                on = always or member.on(les.date)
+                if not found and not code:
+                    row.append(empty[(les.lesson, on)])
+                    continue
+                row.append(GridCell(les.lesson, on, code, found))
+                if not les.invalid:
+                    counted += [(m.value, m.kind) for m in found if m.counts]
+            cells = tuple(row)
         rows.append(
             GridRow(
                 member.student,
                 member.joined,
                 member.left,
                 member.individual_plan,
-                tuple(cells),
+                cells,
                 summarise(student, course_id, counted, weights),
                 finals.get(student),
             )
         )
     return Grid(course, term, lessons, tuple(rows), include_invalid)
+
+
+def _per_student(found: Mapping[tuple[str, str], T]) -> dict[str, dict[str, T]]:
+    """{(lesson, student): x} as {student: {lesson: x}} (a row looks up only its own)."""
+    by: dict[str, dict[str, T]] = {}
+    for (lesson, student), x in found.items():
+        by.setdefault(student, {})[lesson] = x
+    return by
 
 
 def _lessons(

@@ -21,27 +21,29 @@ EMPTY_EDITABLE = f"<td>{INPUT}></td>"
 OUT = '<td class="out"></td>'
 
 
-def mark_html(m: Mark) -> Markup:
-    """A mark: its value, a link to its history, a flag when entered late or corrected."""
+def _mark(m: Mark) -> str:
     classes = "mark" + (" late" if m.late else "") + (" changed" if m.changed else "")
     title = escape(m.kind) + (", внесена с опозданием" if m.late else "")
     title += ", исправлена" if m.changed else ""
-    return Markup(
+    return (
         f'<a class="{classes}" href="/mark/{escape(m.mark)}" title="{title}">'
         f"{escape(m.value)}{LATE if m.late else ''}</a>"
     )
 
 
-def cell_html(cell: GridCell, editable: bool, error: str = "") -> Markup:
-    """One grid cell (a ``<td>``): for the course's teacher an input with the cell's marks
-    beside it; for readers the absence code and the marks."""
+def mark_html(m: Mark) -> Markup:
+    """A mark: its value, a link to its history, a flag when entered late or corrected."""
+    return Markup(_mark(m))
+
+
+def _cell(cell: GridCell, editable: bool, error: str = "") -> str:
     if not error and not cell.marks and not cell.attendance:  # most cells: nothing in them
         if not cell.member:
-            return Markup(OUT)
-        return Markup(EMPTY_EDITABLE if editable else "<td></td>")
+            return OUT
+        return EMPTY_EDITABLE if editable else "<td></td>"
     classes = " ".join(c for c, on in (("refused", bool(error)), ("out", not cell.member)) if on)
     parts = [f'<td class="{classes}">' if classes else "<td>"]
-    marks = [mark_html(m) for m in cell.marks if m.counts]
+    marks = [_mark(m) for m in cell.marks if m.counts]
     code = escape(cell.attendance)
     if editable and cell.member:
         if cell.marks:
@@ -53,12 +55,18 @@ def cell_html(cell: GridCell, editable: bool, error: str = "") -> Markup:
     if error:
         parts.append(f'<span class="error" role="alert">{escape(error)}</span>')
     parts.append("</td>")
-    return Markup("".join(parts))
+    return "".join(parts)
+
+
+def cell_html(cell: GridCell, editable: bool, error: str = "") -> Markup:
+    """One grid cell (a ``<td>``): for the course's teacher an input with the cell's marks
+    beside it; for readers the absence code and the marks."""
+    return Markup(_cell(cell, editable, error))
 
 
 def cells_html(cells: Iterable[GridCell], editable: bool) -> Markup:
-    """A row's cells."""
-    return Markup("".join(cell_html(cell, editable) for cell in cells))
+    """A row's cells (built as one string: a quarter's page has a thousand of them)."""
+    return Markup("".join([_cell(cell, editable) for cell in cells]))
 
 
 def register(engine: Any) -> None:

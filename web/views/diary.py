@@ -22,9 +22,9 @@ from ejournal.queries.diary_period import diary_period, period_for
 from ejournal.queries.family import Child, diary_children, school_names
 from ejournal.queries.mailbox import announcements_for
 
-from ..security import SIGNED_IN, ForbiddenError, User, current_user, reading
+from ..security import COUNTS_UNREAD, SIGNED_IN, ForbiddenError, User, current_user, reading
 from . import ru
-from .messages import COUNTS_UNREAD, note_unread
+from .messages import note_unread
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 WEEK_OPT = {"roles": SIGNED_IN, COUNTS_UNREAD: True}

@@ -147,18 +147,22 @@ def start_replication(app: Litestar) -> None:
     app.state.replication_stop = stop
 
     def loop() -> None:
-        waited = PULL_SECONDS  # pull at once when the server starts
-        while not stop.wait(REFRESH_SECONDS if waited < PULL_SECONDS else 0):
+        since_pull = PULL_SECONDS  # pull at once when the server starts
+        while True:
             try:
-                if waited >= PULL_SECONDS and read_peers(journal.data_dir.path):
+                if since_pull >= PULL_SECONDS and read_peers(journal.data_dir.path):
                     pull_peers(journal)
-                    waited = 0.0
                 else:
                     journal.refresh_if_changed()
-                    # No peers listed: look again in PULL_SECONDS (not at once: a busy loop).
-                    waited = 0.0 if waited >= PULL_SECONDS else waited + REFRESH_SECONDS
             except Exception:  # the thread must not die: log and try again next round
                 log.exception("replication round failed")
+            if since_pull >= PULL_SECONDS:
+                since_pull = 0.0  # pulled, or no peers: look at the peers again in 5 min
+            # Every round waits (a school without peers must not spin: that took a core and
+            # the GIL from every page).
+            if stop.wait(REFRESH_SECONDS):
+                return
+            since_pull += REFRESH_SECONDS
 
     thread = threading.Thread(target=loop, name="ejournal-replication", daemon=True)
     app.state.replication_thread = thread

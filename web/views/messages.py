@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import anyio.to_thread
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
@@ -27,7 +26,7 @@ from ejournal.queries.mailbox import (
 )
 from ejournal.queries.periods import current_year
 
-from ..security import PUBLIC, SIGNED_IN, ForbiddenError, User, current_user, reading
+from ..security import SIGNED_IN, ForbiddenError, User, current_user, reading
 from . import ru
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -51,32 +50,10 @@ def _field(data: dict[str, Any], name: str, limit: int) -> str:
     return str(value)[: limit + 1]
 
 
-COUNTS_UNREAD = "counts_unread"  # a route's opt: its handler sets the count itself
-
-
 def note_unread(request: Request, journal: Journal, person: str) -> None:
-    """Set the nav's unread count from a handler already reading the journal (saves the
-    hook's trip to a worker thread on the diary's busiest pages)."""
+    """Set the nav's unread count from a handler already reading the journal (a route with
+    ``opt[COUNTS_UNREAD]``; every other full page gets it from the guard, R-COM-1)."""
     request.state.unread = unread_count(journal.db, person)
-
-
-async def count_unread(request: Request) -> None:
-    """Before every page of a signed-in person: the unread count the nav shows (R-COM-1)."""
-    if request.method != "GET" or request.url.path.startswith("/static"):
-        return
-    opt = request.route_handler.opt
-    if opt.get(COUNTS_UNREAD) or opt.get("roles") == PUBLIC:
-        return  # public pages have no user (and reading the session here would block the loop)
-    user = current_user(request)  # the guard has already read it (cached in the scope)
-    if user is None:
-        return
-    journal = _journal(request)
-
-    def count() -> int:
-        with reading(journal):
-            return unread_count(journal.db, user.person)
-
-    request.state.unread = await anyio.to_thread.run_sync(count)
 
 
 def _tz(j: Journal) -> Any:
