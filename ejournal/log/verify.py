@@ -18,7 +18,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from .checkpoint import Checkpoint, NoteRecord, parse_checkpoint, read_notes
-from .entry import Entry, LineError, parse_lines
+from .entry import Entry, LineError, parse_block
 from .errors import BadSignatureError, FormatError, IntegrityError
 from .keys import Certificate, Revocation, open_certificate, open_revocation, origin_for
 from .merkle import CompactRange
@@ -26,6 +26,7 @@ from .note import Ed25519Verifier, Verifier, open_note
 from .storage import CHECKPOINTS, COSIGNATURES, is_locked, list_segments
 
 _KEY_TYPES = frozenset(("key.certify", "key.revoke"))
+_SEQ, _FEED = attrgetter("seq"), attrgetter("feed")
 
 
 @dataclass(frozen=True)
@@ -210,38 +211,41 @@ def _scan_entries(
                 f"segment starts at entry {first} but {seq} entries precede it", place=name
             )
         data = path.read_bytes()
-        lines = data.split(b"\n")
-        torn = lines.pop()  # b"" when the file ends with a newline
-        if torn and (i < len(segments) - 1 or not report.live):
+        end = data.rfind(b"\n") + 1
+        body = data[:end] if end < len(data) else data
+        lines = body.split(b"\n")
+        lines.pop()  # b"" after the last LF
+        if end < len(data) and (i < len(segments) - 1 or not report.live):
             where = _place(name, lines, len(lines))
             raise IntegrityError("incomplete last line (torn write or truncation)", place=where)
         start = seq
         try:
-            entries, moments = parse_lines(lines, data)
+            block = parse_block(body)
         except LineError as e:
             raise FormatError(e.message, place=_place(name, lines, e.index)) from e
-        if list(map(attrgetter("seq"), entries)) != list(range(start, start + len(entries))):
+        entries = block.entries
+        if list(map(_SEQ, entries)) != list(range(start, start + len(entries))):
             bad = next(i for i, e in enumerate(entries) if e.seq != start + i)
             raise IntegrityError(
                 f"entry has seq {entries[bad].seq}, expected {start + bad}",
                 place=_place(name, lines, bad),
             )
-        if set(map(attrgetter("feed"), entries)) - {feed_id}:
+        if list(map(_FEED, entries)).count(feed_id) != len(entries):
             bad = next(i for i, e in enumerate(entries) if e.feed != feed_id)
             raise IntegrityError(
                 f"entry belongs to feed {entries[bad].feed}", place=_place(name, lines, bad)
             )
-        if last_time is not None:
-            moments.insert(0, last_time)
-        if moments != sorted(moments):
-            bad = next(i for i in range(1, len(moments)) if moments[i] < moments[i - 1])
-            bad -= 1 if last_time is not None else 0
+        bad_time = block.disorder
+        if last_time is not None and block.first is not None and block.first < last_time:
+            bad_time = 0
+        if bad_time is not None:
             raise IntegrityError(
-                "entry time is earlier than the entry before it", place=_place(name, lines, bad)
+                "entry time is earlier than the entry before it",
+                place=_place(name, lines, bad_time),
             )
-        if moments:
-            last_time = moments[-1]
-        if start == 0 or not _KEY_TYPES.isdisjoint(map(attrgetter("type"), entries)):
+        if block.last is not None:
+            last_time = block.last
+        if start == 0 or not _KEY_TYPES.isdisjoint(block.types):
             for index, entry in enumerate(entries):
                 if entry.seq == 0 or entry.type in _KEY_TYPES:
                     _collect_key(entry, root, keys, _place(name, lines, index))
