@@ -11,7 +11,6 @@ import itertools
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from operator import attrgetter, le
 from typing import Annotated, Any, Literal
 
@@ -250,44 +249,59 @@ def _lines_fit(body: bytes) -> bool:
     return True
 
 
-@lru_cache(maxsize=64)
-def _times_with_offset(offset: str) -> re.Pattern[str]:
-    """Times of one UTC offset, each followed by LF, any number of them."""
-    return re.compile(f"(?:{_TIME_RE.pattern[: -len(_OFFSET_PATTERN)]}{re.escape(offset)}\n)*")
-
-
-_OFFSET_PATTERN = r"[+-][0-9]{2}:[0-9]{2}"
+# Every time of a block in the form of format_time, as bytes with each digit made 0 and an LF
+# after each: the shape that one translate and one comparison check for a whole block.
+_DIGITS_TO_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
+_SHAPES = {sign: f"0000-00-00T00:00:00.000{sign}00:00\n".encode() for sign in "+-"}
 
 
 def _timed(entries: list[Entry], types: frozenset[str]) -> Block | None:
-    """Check the times of the entries as :func:`parse_time` would, and their order."""
+    """Check the times of the entries as :func:`parse_time` would, and their order.
+
+    The spelling of all the times is checked at once (:func:`_shaped`). When they also share
+    one UTC offset (the usual block) the text orders as the instants do (fixed width): the
+    order is checked on the strings, and ``fromisoformat`` is asked only whether each distinct
+    time exists (no 30 February).
+    """
     times = list(map(_TIME, entries))
-    distinct = list(set(times))
-    try:
-        moments = list(map(datetime.fromisoformat, distinct))  # values: dates that exist
-    except (ValueError, TypeError):
-        return None
     first = times[0]
-    joined = "\n".join(distinct) + "\n"
-    one_offset = (
-        _TIME_RE.fullmatch(first) is not None
-        and len(joined) == (_TIME_LEN + 1) * len(distinct)
-        and _times_with_offset(first[_TIME_LEN - 6 :]).fullmatch(joined) is not None
-    )
-    if one_offset:
-        # Same offset, fixed width: the text orders as the instants do.
+    shaped = _shaped(times, first)
+    if shaped is not None and shaped.count(first[-6:].encode() + b"\n") == len(times):
         ordered = all(map(le, times, itertools.islice(times, 1, None)))
+        # Sorted, equal times are neighbours: the distinct ones without hashing them all.
+        distinct = [t for t, _ in itertools.groupby(times)] if ordered else list(set(times))
         keys: list[Any] = times
-    elif all(map(_TIME_RE.fullmatch, distinct)):
+    else:
+        distinct = list(set(times))
+        if shaped is None and not all(map(_TIME_RE.fullmatch, distinct)):
+            return None
+        keys = []
+    try:
+        moments = list(map(datetime.fromisoformat, distinct))
+    except ValueError:
+        return None
+    if not keys:
         at = dict(zip(distinct, moments, strict=True))
         keys = [at[t] for t in times]
         ordered = all(map(le, keys, itertools.islice(keys, 1, None)))
-    else:
-        return None
     disorder = None if ordered else next(i for i in range(1, len(keys)) if keys[i] < keys[i - 1])
     return Block(
         entries, datetime.fromisoformat(first), datetime.fromisoformat(times[-1]), disorder, types
     )
+
+
+def _shaped(times: list[str], first: str) -> bytes | None:
+    """The times as ASCII, each followed by LF, when all have the spelling of the log's times
+    and the sign of the offset of ``first`` (None: look at each time on its own)."""
+    if not _TIME_RE.fullmatch(first):
+        return None
+    try:
+        joined = ("\n".join(times) + "\n").encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    # The shape fixes where each LF is, so no time holds one: each is one record of 30 bytes.
+    same = joined.translate(_DIGITS_TO_ZERO) == _SHAPES[first[-6]] * len(times)
+    return joined if same else None
 
 
 def _flagged_lines(body: bytes) -> list[int]:
