@@ -26,7 +26,6 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from hashlib import sha256
 from operator import attrgetter
 from typing import Any
 
@@ -34,7 +33,7 @@ from .checkpoint import Checkpoint, NoteRecord, _note_end, parse_checkpoint, rea
 from .entry import Entry, LineError, parse_block, parse_time
 from .errors import BadSignatureError, FormatError, IntegrityError
 from .keys import origin_for
-from .merkle import CompactRange
+from .merkle import CompactRange, leaf_hashes
 from .note import Ed25519Verifier, open_note, parse_note
 from .verify import _KEY_TYPES, _collect_key, _Keys, _signers_for, _witnesses
 
@@ -304,7 +303,7 @@ def _extend(
                         certs.append((entry.seq, str(entry.data.get("certificate", ""))))
                     elif entry.type == "key.revoke":
                         revocations.append(str(entry.data.get("revocation", "")))
-        leaves = [sha256(b"\x00" + line).digest() for line in lines]
+        leaves = leaf_hashes(lines)
         start, done = seq, 0
         seq += len(entries)
         while next_cp < len(sizes) and sizes[next_cp] <= seq:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from hashlib import sha256
 from pathlib import Path
 
 from . import resume
@@ -22,7 +21,7 @@ from .checkpoint import Checkpoint, parse_checkpoint
 from .entry import parse_line
 from .errors import FormatError, IntegrityError, RootMismatchError
 from .extend import note_at, note_spans
-from .merkle import CompactRange, leaf_hash
+from .merkle import CompactRange, leaf_hash, leaf_hashes
 from .note import Verifier, open_note
 from .storage import CHECKPOINTS, list_segments, truncate_durably
 
@@ -175,7 +174,7 @@ class _Scan:
         need = max(0, target.size - out.size) if target is not None else 0
         if need:
             signed = lines[:need]
-            out.tree.extend([sha256(b"\x00" + line).digest() for line in signed])
+            out.tree.extend(leaf_hashes(signed))
             out.size += len(signed)
             number += len(signed)
             offset += sum(map(len, signed)) + len(signed)
