@@ -19,7 +19,8 @@ from .errors import (
     RootMismatchError,
     SequenceError,
 )
-from .feed import Feed, NewEntry, Recovery, SigningPolicy
+from .feed import Feed, NewEntry, SigningPolicy
+from .recovery import Recovery
 from .reader import read_entries
 from .verify import Problem, Report, verify_data_dir, verify_feed
 
