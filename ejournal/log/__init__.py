@@ -20,8 +20,8 @@ from .errors import (
     SequenceError,
 )
 from .feed import Feed, NewEntry, SigningPolicy
-from .recovery import Recovery
 from .reader import read_entries
+from .recovery import Recovery
 from .verify import Problem, Report, verify_data_dir, verify_feed
 
 __all__ = [
