@@ -3,13 +3,16 @@
 Run: ``make bench`` or ``.venv/bin/python bench/bench_log.py [--entries N] [--single M]``.
 Prints, in one run: append entries/s (batches of 1,000), single-entry durable append latency
 (p50/p99/max), full-verify entries/s for a batch-written and a one-entry-per-commit log, and
-verify throughput as a ratio to ``sha256sum`` over the same segment files.
+verify throughput as a ratio to ``sha256sum`` over the same segment files, and the time to open
+the large feed for writing (from its resume point, and without it). Verify and open report
+process CPU time beside wall time: the machine may be shared.
 Targets (issue #2): verify ≥ 300,000 entries/s, append ≥ 50,000 entries/s, p99 ≤ 10 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import tempfile
@@ -18,6 +21,7 @@ from pathlib import Path
 
 from ejournal.datadir import DataDir, init_data_dir
 from ejournal.log import NewEntry, SigningPolicy, verify_data_dir
+from ejournal.log.resume import RESUME
 
 KINDS = ["У", "КР", "СР", "ПР", "ДЗ"]
 
@@ -41,14 +45,29 @@ def segment_files(data: Path) -> list[Path]:
     return sorted(data.glob("feeds/*/seg-*.jsonl"))
 
 
-def verify_rate(data: Path) -> tuple[float, float, int]:
+def verify_rate(data: Path) -> tuple[float, float, float, int]:
     dd = DataDir(data)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     report = verify_data_dir(data, dd.root_verifier())
-    took = time.perf_counter() - t0
+    took, cpu = time.perf_counter() - t0, time.process_time() - c0
     if not report.ok:
         raise SystemExit(f"verify failed: {report.all_problems[:3]}")
-    return report.entries / took, took, report.entries
+    return report.entries / took, took, cpu, report.entries
+
+
+def bench_open(data: Path) -> None:
+    """Open the big feed for writing: from its resume point, then with the point removed."""
+    dd = DataDir(data)
+    for label in ("from its resume point", "without a resume point (reads it all)"):
+        if label.startswith("without"):
+            for point in data.glob(f"feeds/*/{RESUME}"):
+                point.unlink()
+        t0, c0 = time.perf_counter(), time.process_time()
+        feed = dd.open_feed(policy=SigningPolicy(background=False))
+        took, cpu = time.perf_counter() - t0, time.process_time() - c0
+        size = feed.size
+        feed.close()
+        print(f"open a feed of {size:,} entries {label}: {took:.3f} s wall, {cpu:.3f} s CPU")
 
 
 def sha256sum_time(files: list[Path]) -> float:
@@ -71,6 +90,7 @@ def bench_batches(root: Path, entries: int, batch: int) -> None:
         f"({took:.1f} s for {entries:,})"
     )
     report_verify(data, "batch-written log")
+    bench_open(data)
 
 
 def bench_single(root: Path, entries: int) -> None:
@@ -96,14 +116,14 @@ def bench_single(root: Path, entries: int) -> None:
 
 
 def report_verify(data: Path, label: str) -> None:
-    rate, took, n = verify_rate(data)
+    rate, took, cpu, n = verify_rate(data)
     files = segment_files(data)
     size = sum(f.stat().st_size for f in files)
     sha = sha256sum_time(files)
     print(
-        f"verify, {label}: {rate:,.0f} entries/s ({n:,} entries, {size / 1e6:.0f} MB in "
-        f"{took:.2f} s); {size / took / 1e6:.0f} MB/s = {sha / took:.2f}× sha256sum "
-        f"({size / sha / 1e6:.0f} MB/s)"
+        f"verify, {label}: {rate:,.0f} entries/s wall, {n / cpu:,.0f} entries/s CPU "
+        f"({n:,} entries, {size / 1e6:.0f} MB in {took:.2f} s wall, {cpu:.2f} s CPU); "
+        f"{size / took / 1e6:.0f} MB/s = {sha / took:.2f}× sha256sum ({size / sha / 1e6:.0f} MB/s)"
     )
 
 
@@ -114,6 +134,7 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=100_000, help="one-entry commits")
     parser.add_argument("--dir", type=Path, default=None, help="work directory (default: temp)")
     args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     root = Path(tempfile.mkdtemp(prefix="ejournal-bench-", dir=args.dir))
     try:
         bench_batches(root, args.entries, args.batch)

@@ -3,6 +3,7 @@
 ::
 
     data/feeds/<feed-id>/…     the record of truth
+    data/feeds/<feed-id>/resume  the writer's resume point: a derived cache, not archived
     data/keys/device.key       this device's private key (0600); device.vkey its public key
     data/keys/root.vkey        the school root public key (the trust anchor)
     data/keys/root.key         the school root private key: move it to a flash drive in the safe

@@ -17,6 +17,7 @@ from ejournal.log.feed import Feed, NewEntry, SigningPolicy
 from ejournal.log.keys import Certificate, feed_id_for, origin_for, sign_statement
 from ejournal.log.merkle import CompactRange, leaf_hash
 from ejournal.log.note import COSIGNATURE_V1, Ed25519Signer
+from ejournal.log.resume import RESUME
 from ejournal.log.storage import CHECKPOINTS
 from ejournal.log.witness import cosign, record_cosignature
 
@@ -74,6 +75,7 @@ def build(out: Path) -> None:
     latest = read_notes((feed_dir / CHECKPOINTS).read_bytes()).records[-1].note
     record_cosignature(feed_dir, cosign(latest, witness, timestamp=1788226200))
     (feed_dir / "lock").unlink()
+    (feed_dir / RESUME).unlink()  # the writer's cache, not part of the format
     _write_keys(out, root, device, witness)
     _write_hashes(out, feed_dir)
 

@@ -113,11 +113,12 @@ def append_entries(feed: Feed, count: int, batch: int = 1) -> list[Entry]:
 
 
 def snapshot(path: Path) -> dict[str, tuple[int, bytes]]:
-    """Every file under ``path`` with its mode and bytes (the lock file's pid excluded)."""
+    """Every file under ``path`` with its mode and bytes; not the writer's lock (its pid) nor its
+    resume point (a cache of the writer, never copied: tests/test_resume.py checks it)."""
     return {
         str(p.relative_to(path)): (stat.S_IMODE(p.stat().st_mode), p.read_bytes())
         for p in sorted(path.rglob("*"))
-        if p.is_file() and p.name != "lock"
+        if p.is_file() and p.name not in ("lock", "resume")
     }
 
 

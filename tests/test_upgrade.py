@@ -22,11 +22,13 @@ FIXTURE = Path(__file__).parent / "data" / "upgrade" / "v1"
 
 
 def snapshot(path: Path) -> dict[str, bytes]:
-    """Every file of the record (feeds and keys), the writer's lock file aside."""
+    """Every file of the record (feeds and keys), the writer's lock and resume point aside."""
     return {
         str(p.relative_to(path)): p.read_bytes()
         for p in sorted(path.rglob("*"))
-        if p.is_file() and p.parts[len(path.parts)] in ("feeds", "keys") and p.name != "lock"
+        if p.is_file()
+        and p.parts[len(path.parts)] in ("feeds", "keys")
+        and p.name not in ("lock", "resume")
     }
 
 

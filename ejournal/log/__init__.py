@@ -19,8 +19,9 @@ from .errors import (
     RootMismatchError,
     SequenceError,
 )
-from .feed import Feed, NewEntry, Recovery, SigningPolicy
+from .feed import Feed, NewEntry, SigningPolicy
 from .reader import read_entries
+from .recovery import Recovery
 from .verify import Problem, Report, verify_data_dir, verify_feed
 
 __all__ = [

@@ -9,8 +9,9 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter, methodcaller
+from operator import attrgetter, le
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -85,8 +86,6 @@ def _no_floats(text: str) -> Any:
 _DECODER = msgspec.json.Decoder(Entry, float_hook=_no_floats)
 _VALID_TYPES: set[str] = set()
 _TIME, _TYPE = attrgetter("time"), attrgetter("type")
-_ISO_MILLISECONDS = methodcaller("isoformat", timespec="milliseconds")
-_UTC_OFFSET = methodcaller("utcoffset")
 
 
 def format_time(moment: datetime) -> str:
@@ -139,6 +138,8 @@ def parse_line_timed(line: bytes) -> tuple[Entry, datetime]:
         raise FormatError(f"not a valid entry: {e}") from e
     except UnicodeDecodeError as e:  # msgspec raises it for bad UTF-8 inside a string
         raise FormatError(f"line is not valid UTF-8: {e}") from e
+    except RecursionError as e:  # msgspec's limit on nesting: a verdict, not a crash
+        raise FormatError("not a valid entry: values nested too deeply") from e
     _check_fields(entry)
     try:
         needs_reference = canonical.check_domain(entry.data, "data")
@@ -163,78 +164,208 @@ def _check_fields(entry: Entry) -> None:
 
 
 class LineError(FormatError):
-    """A bad line among many, with its index in the list given to :func:`parse_lines`."""
+    """A bad line among many, with its index in the lines given to :func:`parse_block`."""
 
     def __init__(self, message: str, index: int) -> None:
         super().__init__(message)
         self.index = index
 
 
-def parse_lines(lines: list[bytes], buffer: bytes) -> tuple[list[Entry], list[datetime]]:
-    """Parse many lines at once with the verdicts of :func:`parse_line_timed` on each.
+@dataclass(frozen=True)
+class Block:
+    """The entries of consecutive complete lines, with what their times say.
 
-    ``buffer`` is the bytes the lines were split from. The common case runs in C loops; any
-    irregularity sends the lines through the line-by-line path, which names the bad line.
+    ``disorder`` is the index of the first entry whose time is earlier than the time of the
+    entry before it in the block (None when the times never go back); ``first`` and ``last``
+    are the times of the first and last entries (None for no lines), for the caller to check
+    the step from the block before.
+    """
+
+    entries: list[Entry]
+    first: datetime | None
+    last: datetime | None
+    disorder: int | None
+    types: frozenset[str] = frozenset()  # the entry types met
+
+
+_EMPTY = Block([], None, None, None)
+
+
+def parse_block(body: bytes) -> Block:
+    """Parse complete lines, each ending with LF, with the verdict of :func:`parse_line` on
+    each line, and check that their times never go back.
+
+    The common case runs in a few C loops over the whole ``body``: msgspec decodes every line
+    and encodes the entries back, and the bytes must come back identical. That one comparison
+    is the canonical-form check of every line, and it also shows that the lines are exactly
+    one entry each (the encoder writes no LF inside a line). What re-encoding cannot see is
+    checked on the side: line lengths, type names, the times' spelling (one regular expression
+    over the distinct times) and values, and, for the few lines that hold 16 digits in a row or
+    4-byte UTF-8, the value domain (docs/FORMAT.md §2). Any irregularity sends the lines through
+    :func:`parse_line_timed` one by one, which names the bad line.
 
     Raises:
         LineError: the first line that does not parse, with its index.
+        ValueError: ``body`` does not end with LF (a caller's mistake).
     """
-    if max(map(len, lines), default=0) > MAX_LINE_BYTES:
-        return _parse_slowly(lines)
+    if not body:
+        return _EMPTY
+    if not body.endswith(b"\n"):
+        raise ValueError("parse_block takes whole lines, each ending with LF")
     try:
-        entries = list(map(_DECODER.decode, lines))
-        fast = list(map(_ENCODER.encode, entries)) == lines
-    except (msgspec.DecodeError, msgspec.EncodeError, ValueError):
+        entries = _DECODER.decode_lines(body)
+        fast = _ENCODER.encode_lines(entries) == body
+    except (msgspec.DecodeError, msgspec.EncodeError, ValueError, RecursionError):
         fast = False
-    if fast:
-        times = list(map(_TIME, entries))
+    block = _checked(entries, body) if fast else None
+    if block is None:
+        return _parse_slowly(body.split(b"\n")[:-1])
+    flagged = _flagged_lines(body)
+    if flagged:
+        _recheck(body, entries, flagged)
+    return block
+
+
+def _checked(entries: list[Entry], body: bytes) -> Block | None:
+    """The block when the side checks pass (None sends the lines the slow way)."""
+    if not _lines_fit(body):
+        return None
+    types = frozenset(map(_TYPE, entries))
+    if not types <= _VALID_TYPES:
+        if not all(map(TYPE_RE.fullmatch, types)):
+            return None
+        _VALID_TYPES.update(types)
+    return _timed(entries, types)
+
+
+def _lines_fit(body: bytes) -> bool:
+    """Whether no line is longer than MAX_LINE_BYTES: a jump per MiB, not a look per line."""
+    pos, n = 0, len(body)
+    while pos < n:
+        newline = body.rfind(b"\n", pos, pos + MAX_LINE_BYTES + 1)
+        if newline < 0:
+            return False
+        pos = newline + 1
+    return True
+
+
+# Every time of a block in the form of format_time, as bytes with each digit made 0 and an LF
+# after each: the shape that one translate and one comparison check for a whole block.
+_DIGITS_TO_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
+_SHAPES = {sign: f"0000-00-00T00:00:00.000{sign}00:00\n".encode() for sign in "+-"}
+
+
+def _timed(entries: list[Entry], types: frozenset[str]) -> Block | None:
+    """Check the times of the entries as :func:`parse_time` would, and their order.
+
+    The spelling of all the times is checked at once (:func:`_shaped`). When they also share
+    one UTC offset (the usual block) the text orders as the instants do (fixed width): the
+    order is checked on the strings, and ``fromisoformat`` is asked only whether each distinct
+    time exists (no 30 February).
+    """
+    times = list(map(_TIME, entries))
+    first = times[0]
+    shaped = _shaped(times, first)
+    if shaped is not None and shaped.count(first[-6:].encode() + b"\n") == len(times):
+        ordered = all(map(le, times, itertools.islice(times, 1, None)))
+        # Sorted, equal times are neighbours: the distinct ones without hashing them all.
+        distinct = [t for t, _ in itertools.groupby(times)] if ordered else list(set(times))
+        keys: list[Any] = times
+    else:
         distinct = list(set(times))
-        types = set(map(_TYPE, entries))
-        fast = all(t in _VALID_TYPES or TYPE_RE.fullmatch(t) for t in types)
-    if fast:
-        # A time is in the log's spelling exactly when writing back what it parses to gives the
-        # same text (cheaper than the regular expression of parse_time, same verdict; any
-        # other spelling takes the line-by-line path).
-        try:
-            moments = list(map(datetime.fromisoformat, distinct))
-            fast = (
-                list(map(_ISO_MILLISECONDS, moments)) == distinct
-                and None not in set(map(_UTC_OFFSET, moments))  # naive times round-trip too
-            )
-        except ValueError:
-            fast = False
-    if not fast:
-        return _parse_slowly(lines)
-    _VALID_TYPES.update(types)
-    parsed = dict(zip(distinct, moments, strict=True))
-    classes = buffer.translate(_CLASSES)
-    if _SIXTEEN_DIGITS in classes or _ASTRAL in classes:
-        _recheck_flagged(lines, classes)
-    return entries, [parsed[t] for t in times]
+        if shaped is None and not all(map(_TIME_RE.fullmatch, distinct)):
+            return None
+        keys = []
+    try:
+        moments = list(map(datetime.fromisoformat, distinct))
+    except ValueError:
+        return None
+    if not keys:
+        at = dict(zip(distinct, moments, strict=True))
+        keys = [at[t] for t in times]
+        ordered = all(map(le, keys, itertools.islice(keys, 1, None)))
+    disorder = None if ordered else next(i for i in range(1, len(keys)) if keys[i] < keys[i - 1])
+    return Block(
+        entries, datetime.fromisoformat(first), datetime.fromisoformat(times[-1]), disorder, types
+    )
 
 
-def _flagged_offsets(classes: bytes) -> set[int]:
+def _shaped(times: list[str], first: str) -> bytes | None:
+    """The times as ASCII, each followed by LF, when all have the spelling of the log's times
+    and the sign of the offset of ``first`` (None: look at each time on its own)."""
+    if not _TIME_RE.fullmatch(first):
+        return None
+    try:
+        joined = ("\n".join(times) + "\n").encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    # The shape fixes where each LF is, so no time holds one: each is one record of 30 bytes.
+    same = joined.translate(_DIGITS_TO_ZERO) == _SHAPES[first[-6]] * len(times)
+    return joined if same else None
+
+
+def _flagged_lines(body: bytes) -> list[int]:
+    """Indexes of the lines with 16 digits in a row (an integer that may exceed 2**53-1) or
+    4-byte UTF-8 (JCS orders keys by UTF-16 units, msgspec by code points: they differ only
+    there), found with one translate over the whole body (re is slow on bytes)."""
+    classes = body.translate(_CLASSES)
+    if _SIXTEEN_DIGITS not in classes and _ASTRAL not in classes:
+        return []
+    starts = _line_starts(body)
     found = set()
     for needle in (_SIXTEEN_DIGITS, _ASTRAL):
         pos = classes.find(needle)
         while pos >= 0:
-            found.add(pos)
-            pos = classes.find(needle, pos + 1)
-    return found
+            index = bisect.bisect_right(starts, pos) - 1
+            found.add(index)
+            pos = classes.find(needle, starts[index + 1])
+    return sorted(found)
 
 
-def _recheck_flagged(lines: list[bytes], classes: bytes) -> None:
-    starts = [0, *itertools.accumulate(len(line) + 1 for line in lines)]
-    flagged = {bisect.bisect_right(starts, pos) - 1 for pos in _flagged_offsets(classes)}
-    for index in sorted(flagged):
-        if index < len(lines):
-            try:
-                parse_line_timed(lines[index])
-            except FormatError as e:
-                raise LineError(e.message, index) from e
+def _line_starts(body: bytes) -> list[int]:
+    """Where each line of ``body`` starts, and where the next would (len(body))."""
+    lines = body.split(b"\n")
+    lines.pop()
+    return [0, *itertools.accumulate(len(line) + 1 for line in lines)]
 
 
-def _parse_slowly(lines: list[bytes]) -> tuple[list[Entry], list[datetime]]:
+def _recheck(body: bytes, entries: list[Entry], flagged: list[int]) -> None:
+    """The domain checks of :func:`parse_line_timed` on lines that decoded, re-encoded to
+    themselves and passed every other check: what is left is the domain, and the reference
+    encoder for objects with keys above U+FFFF."""
+    starts = _line_starts(body)
+    for index in flagged:
+        entry = entries[index]
+        try:
+            if canonical.check_domain(entry.data, "data"):
+                line = body[starts[index] : starts[index + 1] - 1]
+                if rfc8785.dumps(entry.as_json()) != line:
+                    raise LineError("line is not canonical JSON (RFC 8785)", index)
+        except (ValueError, rfc8785.CanonicalizationError) as e:
+            raise LineError(str(e), index) from e
+
+
+def parse_lines(lines: list[bytes], buffer: bytes = b"") -> tuple[list[Entry], list[datetime]]:
+    """Parse many lines (without their LF) with the verdicts of :func:`parse_line_timed` on
+    each, giving every entry's time as a datetime too (the order of times is not checked).
+
+    ``buffer`` is accepted for callers of the older signature and not used.
+
+    Raises:
+        LineError: the first line that does not parse, with its index.
+    """
+    if not lines:
+        return [], []
+    body = b"\n".join(lines) + b"\n"
+    # A line given with an LF inside would be read as two: such a list goes line by line.
+    block = parse_block(body) if body.count(b"\n") == len(lines) else _parse_slowly(lines)
+    times = list(map(_TIME, block.entries))
+    distinct = list(set(times))
+    at = dict(zip(distinct, map(datetime.fromisoformat, distinct), strict=True))
+    return block.entries, [at[t] for t in times]
+
+
+def _parse_slowly(lines: list[bytes]) -> Block:
     entries, moments = [], []
     for index, line in enumerate(lines):
         try:
@@ -243,4 +374,14 @@ def _parse_slowly(lines: list[bytes]) -> tuple[list[Entry], list[datetime]]:
             raise LineError(e.message, index) from e
         entries.append(entry)
         moments.append(moment)
-    return entries, moments
+    ordered = all(map(le, moments, itertools.islice(moments, 1, None)))
+    disorder = (
+        None if ordered else next(i for i in range(1, len(moments)) if moments[i] < moments[i - 1])
+    )
+    return Block(
+        entries,
+        moments[0] if moments else None,
+        moments[-1] if moments else None,
+        disorder,
+        frozenset(map(_TYPE, entries)),
+    )

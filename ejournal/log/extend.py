@@ -26,15 +26,14 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from hashlib import sha256
 from operator import attrgetter
 from typing import Any
 
 from .checkpoint import Checkpoint, NoteRecord, _note_end, parse_checkpoint, read_notes
-from .entry import Entry, LineError, parse_lines, parse_time
+from .entry import Entry, LineError, parse_block, parse_time
 from .errors import BadSignatureError, FormatError, IntegrityError
 from .keys import origin_for
-from .merkle import CompactRange
+from .merkle import CompactRange, leaf_hashes
 from .note import Ed25519Verifier, open_note, parse_note
 from .verify import _KEY_TYPES, _collect_key, _Keys, _signers_for, _witnesses
 
@@ -79,26 +78,30 @@ class FeedState:
         return keys
 
     def to_json(self) -> bytes:
-        return json.dumps(
-            {
-                "v": STATE_VERSION,
-                "feed": self.feed,
-                "size": self.size,
-                "range": [base64.b64encode(h).decode() for h in self.tree.hashes],
-                "last_time": self.last_time,
-                "certificates": self.certificates,
-                "revocations": self.revocations,
-                "notes_length": self.notes_length,
-                "cosignatures_length": self.cosignatures_length,
-                "checkpoints": self.checkpoints,
-            },
-            sort_keys=True,
-        ).encode()
+        return json.dumps(self.to_dict(), sort_keys=True).encode()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "v": STATE_VERSION,
+            "feed": self.feed,
+            "size": self.size,
+            "range": [base64.b64encode(h).decode() for h in self.tree.hashes],
+            "last_time": self.last_time,
+            "certificates": self.certificates,
+            "revocations": self.revocations,
+            "notes_length": self.notes_length,
+            "cosignatures_length": self.cosignatures_length,
+            "checkpoints": self.checkpoints,
+        }
 
     @classmethod
     def from_json(cls, data: bytes) -> FeedState:
         """Raises ValueError (or KeyError/TypeError) for anything that is not a state file."""
-        obj: dict[str, Any] = json.loads(data)
+        return cls.from_dict(json.loads(data))
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> FeedState:
+        """Raises ValueError (or KeyError/TypeError) for anything that is not a state."""
         if obj.get("v") != STATE_VERSION:
             raise ValueError("unknown state version")
         hashes = [base64.b64decode(h, validate=True) for h in obj["range"]]
@@ -135,12 +138,12 @@ class Extension:
         return not self.problems
 
 
-def note_spans(data: bytes) -> tuple[list[tuple[int, int]], int]:
+def note_spans(data: bytes, start: int = 0) -> tuple[list[tuple[int, int]], int]:
     """Where each complete note of a notes file starts and ends (the framing of
     ``checkpoint.read_notes``, without parsing: a big file's old notes need not be parsed
-    again), and where the complete notes end."""
+    again), and where the complete notes end; from byte ``start`` (where a note starts) on."""
     spans: list[tuple[int, int]] = []
-    pos = 0
+    pos = start
     while pos < len(data):
         end = _note_end(data, pos)
         if end < 0:
@@ -272,9 +275,10 @@ def _extend(
             raise IntegrityError("incomplete last line", place=f"{feed}/{name}")
         lines = lines[: target - seq]
         try:
-            entries, moments = parse_lines(lines, b"\n".join(lines))
+            block = parse_block(b"".join(line + b"\n" for line in lines))
         except LineError as e:
             raise FormatError(e.message, place=f"{feed}/{name} entry {seq + e.index}") from e
+        entries = block.entries
         if list(map(attrgetter("seq"), entries)) != list(range(seq, seq + len(entries))):
             bad = next(i for i, e in enumerate(entries) if e.seq != seq + i)
             raise IntegrityError(
@@ -282,14 +286,15 @@ def _extend(
             )
         if set(map(attrgetter("feed"), entries)) - {feed}:
             raise IntegrityError("an entry belongs to another feed", place=f"{feed}/{name}")
-        if last_time is not None:
-            moments.insert(0, last_time)
-        if moments != sorted(moments):
+        backwards = block.disorder is not None or (
+            last_time is not None and block.first is not None and block.first < last_time
+        )
+        if backwards:
             raise IntegrityError(
                 "entry time is earlier than the entry before it", place=f"{feed}/{name}"
             )
         if entries:
-            last_time, last_text = moments[-1], entries[-1].time
+            last_time, last_text = block.last, entries[-1].time
         if seq == 0 or not _KEY_TYPES.isdisjoint(map(attrgetter("type"), entries)):
             for entry in entries:
                 if entry.seq == 0 or entry.type in _KEY_TYPES:
@@ -298,7 +303,7 @@ def _extend(
                         certs.append((entry.seq, str(entry.data.get("certificate", ""))))
                     elif entry.type == "key.revoke":
                         revocations.append(str(entry.data.get("revocation", "")))
-        leaves = [sha256(b"\x00" + line).digest() for line in lines]
+        leaves = leaf_hashes(lines)
         start, done = seq, 0
         seq += len(entries)
         while next_cp < len(sizes) and sizes[next_cp] <= seq:

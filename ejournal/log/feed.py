@@ -19,18 +19,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from .checkpoint import Checkpoint, frame_note, parse_checkpoint, read_notes
-from .entry import Entry, check_type_name, format_time, parse_line
-from .errors import FeedClosedError, FormatError, IntegrityError, RootMismatchError
+from . import resume
+from .checkpoint import Checkpoint, frame_note
+from .entry import Entry, check_type_name, format_time
+from .errors import FeedClosedError
 from .keys import origin_for
 from .merkle import CompactRange, leaf_hash
-from .note import Ed25519Signer, open_note, sign_note
+from .note import Ed25519Signer, sign_note
+from .recovery import Recovery, reopen
 from .storage import (
     CHECKPOINTS,
     FeedLock,
     append_durably,
-    iter_lines,
-    list_segments,
     open_append,
     segment_name,
     truncate_durably,
@@ -67,34 +67,6 @@ class NewEntry:
     type: str
     data: dict[str, Any]
     actor: str
-
-
-@dataclass(frozen=True)
-class Recovery:
-    """What opening a feed had to repair after a crash: never silent."""
-
-    entries_cut: int = 0
-    bytes_cut: int = 0
-    segment: str | None = None
-    checkpoint_bytes_cut: int = 0
-    signed_tail: int = 0
-
-    @property
-    def repaired(self) -> bool:
-        return bool(self.bytes_cut or self.checkpoint_bytes_cut)
-
-    def describe(self) -> str:
-        parts = []
-        if self.bytes_cut:
-            parts.append(
-                f"cut a torn tail of {self.bytes_cut} bytes ({self.entries_cut} incomplete "
-                f"or invalid lines) from {self.segment}"
-            )
-        if self.checkpoint_bytes_cut:
-            parts.append(f"cut {self.checkpoint_bytes_cut} bytes of a torn checkpoint")
-        if self.signed_tail:
-            parts.append(f"signed a checkpoint over {self.signed_tail} unsigned entries")
-        return "; ".join(parts) or "nothing to repair"
 
 
 @dataclass
@@ -154,6 +126,7 @@ class Feed:
         self._timer: threading.Thread | None = None
         self._stop = threading.Event()
         self.recovery = Recovery()
+        self._resumed_at: int | None = None  # the size of the resume point on disk, if known
 
     # --- opening and recovery ------------------------------------------------------------
 
@@ -178,6 +151,7 @@ class Feed:
             unsigned = feed._next_seq - feed._st.signed_size
             feed.checkpoint()
             feed.recovery = dataclasses.replace(feed.recovery, signed_tail=unsigned)
+        feed._keep_resume_point()
         if feed.recovery.repaired:
             log.warning("feed %s: %s", feed.id, feed.recovery.describe())
         if feed.policy.background:
@@ -185,121 +159,29 @@ class Feed:
         return feed
 
     def _recover(self) -> None:
-        checkpoints = self._recover_checkpoints()
+        opened = reopen(self.dir, self._signer.verifier())
         st = self._st
-        segments = list_segments(self.dir)
-        target = checkpoints[-1] if checkpoints else None
-        cut: tuple[Path, int, int] | None = None
-        for i, (first, path) in enumerate(segments):
-            if first != st.size:
-                raise IntegrityError(
-                    f"segment starts at {first}, expected {st.size}", place=str(path)
-                )
-            last_segment = i == len(segments) - 1
-            for line in iter_lines(path):
-                if target is not None and st.size == target.size:
-                    self._check_root(target, path, line.number)
-                if target is None or st.size >= target.size:
-                    problem = self._check_tail_line(line, st.size)
-                    if problem is not None:
-                        if not last_segment:
-                            raise IntegrityError(problem, place=f"{path.name}:{line.number}")
-                        cut = (path, line.offset, line.number)
-                        break
-                elif not line.complete:
-                    raise IntegrityError(
-                        "incomplete line inside the signed part", place=f"{path.name}:{line.number}"
-                    )
-                st.tree.append(leaf_hash(line.data))
-                st.size += 1
-            st.segment_first, st.segment_bytes = first, path.stat().st_size
-        if cut is not None:
-            self._cut_tail(*cut)
-        if target is not None:
-            if st.size < target.size:
-                raise IntegrityError(
-                    f"the last checkpoint covers {target.size} entries but only {st.size} exist",
-                    place=str(self.dir),
-                )
-            if st.size == target.size:
-                self._check_root(target, None, None)
+        st.size, st.tree, st.last_time = opened.size, opened.tree, opened.last_time
+        st.signed_size, st.last_checkpoint = opened.signed_size, opened.last_checkpoint
+        st.segment_first, st.segment_bytes = opened.segment_first, opened.segment_bytes
+        self.recovery = opened.recovery
+        self._resumed_at = opened.resumed_at
         self._next_seq = st.size
-        if st.size and st.last_time is None:
-            st.last_time = self._read_last_time(segments)
-        if not segments:
-            st.segment_first, st.segment_bytes = 0, 0
 
-    def _recover_checkpoints(self) -> list[Checkpoint]:
-        path = self.dir / CHECKPOINTS
-        data = path.read_bytes() if path.exists() else b""
-        notes = read_notes(data)
-        if notes.torn_tail:
-            truncate_durably(path, notes.valid_length)
-            self.recovery = Recovery(checkpoint_bytes_cut=len(data) - notes.valid_length)
-        verifier = self._signer.verifier()
-        checkpoints = []
-        for record in notes.records:
-            open_note(record.note, [verifier])
-            checkpoints.append(parse_checkpoint(record.note.text))
-        if checkpoints:
-            self._st.signed_size = checkpoints[-1].size
-            self._st.last_checkpoint = checkpoints[-1]
-        return checkpoints
-
-    def _check_root(self, target: Checkpoint, path: Path | None, number: int | None) -> None:
-        root = self._st.tree.root()
-        if root != target.root:
-            place = f"{path.name}:{number}" if path else str(self.dir)
-            raise RootMismatchError(
-                f"entries 0..{target.size - 1} do not match the last signed checkpoint",
-                expected=target.root,
-                found=root,
-                place=place,
-            )
-
-    def _check_tail_line(self, line: Any, seq: int) -> str | None:
-        """Why an unsigned line cannot be kept, or None when it is a good entry."""
-        if not line.complete:
-            return "incomplete line"
+    def _keep_resume_point(self) -> None:
+        """Keep where the next open may pick the feed up (a cache: resume.py), when every entry
+        is signed and the point moved since opening. Called with the writer's lock held."""
+        st = self._st
+        if not st.size or st.signed_size != st.size or self._resumed_at == st.size:
+            return
         try:
-            entry = parse_line(line.data)
-        except FormatError as e:
-            return str(e)
-        if entry.feed != self.id or entry.seq != seq:
-            return f"entry is {entry.feed}#{entry.seq}, expected {self.id}#{seq}"
-        moment = entry.instant
-        if self._st.last_time is not None and moment < self._st.last_time:
-            return "entry time goes backwards"
-        self._st.last_time = moment
-        return None
-
-    def _cut_tail(self, path: Path, offset: int, number: int) -> None:
-        data = path.read_bytes()
-        # A crash tears only the end: if any later line is a good entry this is damage, not a tear.
-        for rest in data[offset:].split(b"\n")[1:]:
-            try:
-                parse_line(rest)
-            except FormatError:
-                continue
-            raise IntegrityError(
-                "an invalid line is followed by valid entries", place=f"{path.name}:{number}"
-            )
-        truncate_durably(path, offset)
-        lines_cut = data[offset:].count(b"\n") + (0 if data.endswith(b"\n") else 1)
-        self.recovery = Recovery(
-            entries_cut=lines_cut,
-            bytes_cut=len(data) - offset,
-            segment=f"{path.name}:{number}",
-            checkpoint_bytes_cut=self.recovery.checkpoint_bytes_cut,
-        )
-        self._st.segment_bytes = offset
-
-    def _read_last_time(self, segments: list[tuple[int, Path]]) -> datetime | None:
-        for _, path in reversed(segments):
-            lines = [ln for ln in iter_lines(path) if ln.complete]
-            if lines:
-                return parse_line(lines[-1].data).instant
-        return None
+            point = resume.take(self.dir, st.tree, (self.dir / CHECKPOINTS).read_bytes())
+        except OSError as e:
+            log.warning("feed %s: no resume point kept: %s", self.id, e)
+            return
+        if point is not None:
+            resume.save(self.dir, point)
+            self._resumed_at = st.size
 
     # --- appending ---------------------------------------------------------------------------
 
@@ -597,9 +479,11 @@ class Feed:
         self._stop.set()
         if self._timer is not None:
             self._timer.join()
+        clean = False
         try:
             if not self._closed:
                 self.checkpoint()
+                clean = True
         finally:
             with self._mu:
                 self._closed = True
@@ -610,6 +494,8 @@ class Feed:
                     if fd >= 0:
                         os.close(fd)
                 self._seg_fd = self._cp_fd = -1
+            if clean:
+                self._keep_resume_point()
             if self._lock is not None:
                 self._lock.release()
                 self._lock = None

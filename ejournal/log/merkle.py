@@ -7,7 +7,7 @@ O(log n) and memory is O(log n); proofs are computed from a list of leaf hashes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from hashlib import sha256
 
 from .errors import ProofError
@@ -23,6 +23,23 @@ def leaf_hash(data: bytes) -> bytes:
     return sha256(_LEAF + data).digest()
 
 
+# Copying a hash already fed its prefix is cheaper than starting one (OpenSSL 3 sets a new
+# context up at length): the bulk functions below hash this way.
+_LEAF_START = sha256(_LEAF)
+_NODE_START = sha256(_NODE)
+
+
+def leaf_hashes(lines: Iterable[bytes]) -> list[bytes]:
+    """The leaf hashes of many lines (each without its newline)."""
+    start = _LEAF_START.copy
+    out = []
+    for line in lines:
+        h = start()
+        h.update(line)
+        out.append(h.digest())
+    return out
+
+
 def node_hash(left: bytes, right: bytes) -> bytes:
     """SHA-256(0x01 ‖ left ‖ right): the hash of an interior node."""
     return sha256(_NODE + left + right).digest()
@@ -36,9 +53,16 @@ def _split(n: int) -> int:
 def _perfect_root(level: Sequence[bytes]) -> bytes:
     """Root of a perfect tree whose leaf-level hashes are given (len is a power of two)."""
     hashes = list(level)
+    start = _NODE_START.copy
     while len(hashes) > 1:
         it = iter(hashes)
-        hashes = [sha256(_NODE + a + b).digest() for a, b in zip(it, it, strict=True)]
+        above = []
+        for left, right in zip(it, it, strict=True):
+            h = start()
+            h.update(left)
+            h.update(right)
+            above.append(h.digest())
+        hashes = above
     return hashes[0]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from .entry import Entry, parse_lines
+from .entry import Entry, parse_block
 from .storage import list_segments
 
 
@@ -23,8 +23,8 @@ def read_entries(feed_dir: Path, start: int = 0) -> Iterator[Entry]:
 
 
 def read_chunks(feed_dir: Path, start: int = 0, size: int = 10_000) -> Iterator[list[Entry]]:
-    """The entries of a feed from ``start`` on, in lists of at most ``size``, parsed a segment
-    at a time with the bulk parser (the same strict checks as line by line, in C loops).
+    """The entries of a feed from ``start`` on, in lists of at most ``size``, parsed with the
+    bulk parser (the same strict checks as line by line, in C loops).
 
     Raises:
         FormatError: a complete line that does not parse.
@@ -34,10 +34,11 @@ def read_chunks(feed_dir: Path, start: int = 0, size: int = 10_000) -> Iterator[
         following = segments[i + 1][0] if i + 1 < len(segments) else None
         if following is not None and following <= start:
             continue
-        lines = path.read_bytes().split(b"\n")
+        data = path.read_bytes()
+        lines = data.split(b"\n")
         torn = lines.pop() != b""  # the piece after the last newline: empty, or a torn line
         for offset in range(max(0, start - first), len(lines), size):
             part = lines[offset : offset + size]
-            yield parse_lines(part, b"\n".join(part))[0]
+            yield parse_block(b"\n".join(part) + b"\n").entries
         if torn:
             return

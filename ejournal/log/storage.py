@@ -6,6 +6,7 @@ Layout of one feed (docs/FORMAT.md §1)::
     feeds/<feed-id>/checkpoints                         signed checkpoint notes, in order
     feeds/<feed-id>/cosignatures                        checkpoints cosigned by witnesses
     feeds/<feed-id>/lock                                held by the one writer (not data)
+    feeds/<feed-id>/resume                              the writer's resume point (a cache)
 """
 
 from __future__ import annotations

@@ -13,19 +13,19 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from hashlib import sha256
 from operator import attrgetter
 from pathlib import Path
 
 from .checkpoint import Checkpoint, NoteRecord, parse_checkpoint, read_notes
-from .entry import Entry, LineError, parse_lines
+from .entry import Block, Entry, LineError, parse_block
 from .errors import BadSignatureError, FormatError, IntegrityError
 from .keys import Certificate, Revocation, open_certificate, open_revocation, origin_for
-from .merkle import CompactRange
+from .merkle import CompactRange, leaf_hashes
 from .note import Ed25519Verifier, Verifier, open_note
 from .storage import CHECKPOINTS, COSIGNATURES, is_locked, list_segments
 
 _KEY_TYPES = frozenset(("key.certify", "key.revoke"))
+_SEQ, _FEED = attrgetter("seq"), attrgetter("feed")
 
 
 @dataclass(frozen=True)
@@ -179,6 +179,9 @@ def _read_checkpoints(feed_dir: Path, report: FeedReport) -> list[tuple[NoteReco
     return out
 
 
+BLOCK = 1024  # lines parsed and hashed at a time: their objects stay in the CPU's caches
+
+
 def _scan_entries(
     feed_dir: Path,
     report: FeedReport,
@@ -187,101 +190,142 @@ def _scan_entries(
     keys: _Keys,
 ) -> None:
     """Stream every line: schema, sequence, time order, tree; roots at checkpoint sizes."""
-    feed_id = feed_dir.name
-    tree = CompactRange()
-    sizes = [cp.size for cp in checkpoints]
-    next_cp = 0
-    last_time: datetime | None = None
-    seq = 0
+    scan = _EntryScan(feed_dir.name, checkpoints, root, keys)
     segments = list_segments(feed_dir)
     for i, (first, path) in enumerate(segments):
-        name = f"{feed_id}/{path.name}"
-        if first != seq and i:
-            # Name the segment before: a sealed segment that lost or gained lines is the
-            # likelier damage than a renamed next one, and the message names both.
-            raise IntegrityError(
-                f"the feed has {seq} entries up to the end of this segment, but the next one, "
-                f"{path.name}, starts at entry {first}: lines were removed from or added to "
-                "this segment",
-                place=f"{feed_id}/{segments[i - 1][1].name}",
-            )
-        if first != seq:
-            raise IntegrityError(
-                f"segment starts at entry {first} but {seq} entries precede it", place=name
-            )
+        if first != scan.seq:
+            raise _misplaced_segment(feed_dir.name, segments, i, scan.seq)
         data = path.read_bytes()
         lines = data.split(b"\n")
-        torn = lines.pop()  # b"" when the file ends with a newline
-        if torn and (i < len(segments) - 1 or not report.live):
-            where = _place(name, lines, len(lines))
+        if lines.pop() and (i < len(segments) - 1 or not report.live):
+            where = _place(f"{feed_dir.name}/{path.name}", lines, len(lines))
             raise IntegrityError("incomplete last line (torn write or truncation)", place=where)
-        start = seq
-        try:
-            entries, moments = parse_lines(lines, data)
-        except LineError as e:
-            raise FormatError(e.message, place=_place(name, lines, e.index)) from e
-        if list(map(attrgetter("seq"), entries)) != list(range(start, start + len(entries))):
-            bad = next(i for i, e in enumerate(entries) if e.seq != start + i)
-            raise IntegrityError(
-                f"entry has seq {entries[bad].seq}, expected {start + bad}",
-                place=_place(name, lines, bad),
-            )
-        if set(map(attrgetter("feed"), entries)) - {feed_id}:
-            bad = next(i for i, e in enumerate(entries) if e.feed != feed_id)
-            raise IntegrityError(
-                f"entry belongs to feed {entries[bad].feed}", place=_place(name, lines, bad)
-            )
-        if last_time is not None:
-            moments.insert(0, last_time)
-        if moments != sorted(moments):
-            bad = next(i for i in range(1, len(moments)) if moments[i] < moments[i - 1])
-            bad -= 1 if last_time is not None else 0
-            raise IntegrityError(
-                "entry time is earlier than the entry before it", place=_place(name, lines, bad)
-            )
-        if moments:
-            last_time = moments[-1]
-        if start == 0 or not _KEY_TYPES.isdisjoint(map(attrgetter("type"), entries)):
-            for index, entry in enumerate(entries):
-                if entry.seq == 0 or entry.type in _KEY_TYPES:
-                    _collect_key(entry, root, keys, _place(name, lines, index))
-        seq += len(entries)
-        # Hash the segment's leaves in one pass; stop at each checkpoint size to compare roots.
-        leaves = [sha256(b"\x00" + line).digest() for line in lines]
-        done = 0
-        while next_cp < len(sizes) and sizes[next_cp] <= seq:
-            upto = sizes[next_cp] - start
-            tree.extend(leaves[done:upto])
-            done = upto
-            if tree.root() != checkpoints[next_cp].root:
-                since = sizes[next_cp - 1] if next_cp else 0
-                where = _place(name, lines, upto - 1)
-                if since < start:  # the changed entry may be in an earlier segment: name it too
-                    where = f"{_entry_place(feed_id, segments, since)} to {where}"
-                raise _root_mismatch(checkpoints[next_cp], since, where)
-            next_cp += 1
-        tree.extend(leaves[done:])
-    if next_cp < len(sizes):
+        scan.segment(f"{feed_dir.name}/{path.name}", lines, segments)
+    sizes = scan.sizes
+    if scan.next_cp < len(sizes):
         # Name the end of the last segment: that is where the missing entries were.
-        end = f"{feed_id}/{segments[-1][1].name} end" if segments else f"{feed_id}/{CHECKPOINTS}"
+        end = f"{feed_dir.name}/{segments[-1][1].name} end" if segments else CHECKPOINTS
         raise IntegrityError(
-            f"a checkpoint covers {sizes[next_cp]} entries but the feed has only {seq}: "
-            "entries were removed from the end, or the checkpoint is not genuine",
-            place=end,
+            f"a checkpoint covers {sizes[scan.next_cp]} entries but the feed has only "
+            f"{scan.seq}: entries were removed from the end, or the checkpoint is not genuine",
+            place=end if segments else f"{feed_dir.name}/{end}",
         )
-    report.entries = seq
+    report.entries = scan.seq
     signed = sizes[-1] if sizes else 0
-    report.unsigned_tail = seq - signed
+    report.unsigned_tail = scan.seq - signed
     if report.unsigned_tail and not report.live:
         report.problems.append(
             Problem(
                 "unsigned_tail",
-                _entry_place(feed_id, segments, signed),
-                f"entries {signed}..{seq - 1} ({report.unsigned_tail}) are not covered by a "
-                "signed checkpoint (a crash before signing, or checkpoints removed; opening "
+                _entry_place(feed_dir.name, segments, signed),
+                f"entries {signed}..{scan.seq - 1} ({report.unsigned_tail}) are not covered by "
+                "a signed checkpoint (a crash before signing, or checkpoints removed; opening "
                 "the feed signs them)",
             )
         )
+
+
+def _misplaced_segment(
+    feed_id: str, segments: list[tuple[int, Path]], i: int, seq: int
+) -> IntegrityError:
+    first, path = segments[i]
+    if not i:
+        return IntegrityError(
+            f"segment starts at entry {first} but {seq} entries precede it",
+            place=f"{feed_id}/{path.name}",
+        )
+    # Name the segment before: a sealed segment that lost or gained lines is the likelier
+    # damage than a renamed next one, and the message names both.
+    before = segments[i - 1]
+    return IntegrityError(
+        f"the feed has {seq} entries up to the end of this segment, but the "
+        f"next one, {path.name}, starts at entry {first}: lines were removed from or added to "
+        "this segment",
+        place=f"{feed_id}/{before[1].name}",
+    )
+
+
+class _EntryScan:
+    """The state of one pass over a feed's lines: sequence, last time, tree, next checkpoint."""
+
+    def __init__(
+        self, feed_id: str, checkpoints: list[Checkpoint], root: Ed25519Verifier, keys: _Keys
+    ) -> None:
+        self.feed_id = feed_id
+        self.checkpoints = checkpoints
+        self.sizes = [cp.size for cp in checkpoints]
+        self.root, self.keys = root, keys
+        self.tree = CompactRange()
+        self.next_cp = 0
+        self.last_time: datetime | None = None
+        self.seq = 0
+
+    def segment(self, name: str, lines: list[bytes], segments: list[tuple[int, Path]]) -> None:
+        """Check one segment's complete lines, a block at a time."""
+        for at in range(0, len(lines), BLOCK):
+            part = lines[at : at + BLOCK]
+            try:
+                block = parse_block(b"\n".join(part) + b"\n")
+            except LineError as e:
+                raise FormatError(e.message, place=_place(name, lines, at + e.index)) from e
+            self._entries(block, name, lines, at)
+            self._hash(leaf_hashes(part), name, lines, at, segments)
+
+    def _entries(self, block: Block, name: str, lines: list[bytes], at: int) -> None:
+        """Sequence, feed, time order and key statements of a block starting at line ``at``."""
+        entries, start = block.entries, self.seq
+        if list(map(_SEQ, entries)) != list(range(start, start + len(entries))):
+            bad = next(i for i, e in enumerate(entries) if e.seq != start + i)
+            raise IntegrityError(
+                f"entry has seq {entries[bad].seq}, expected {start + bad}",
+                place=_place(name, lines, at + bad),
+            )
+        if list(map(_FEED, entries)).count(self.feed_id) != len(entries):
+            bad = next(i for i, e in enumerate(entries) if e.feed != self.feed_id)
+            raise IntegrityError(
+                f"entry belongs to feed {entries[bad].feed}", place=_place(name, lines, at + bad)
+            )
+        bad_time = block.disorder
+        if self.last_time is not None and block.first is not None and block.first < self.last_time:
+            bad_time = 0
+        if bad_time is not None:
+            raise IntegrityError(
+                "entry time is earlier than the entry before it",
+                place=_place(name, lines, at + bad_time),
+            )
+        if block.last is not None:
+            self.last_time = block.last
+        if start == 0 or not _KEY_TYPES.isdisjoint(block.types):
+            for index, entry in enumerate(entries):
+                if entry.seq == 0 or entry.type in _KEY_TYPES:
+                    _collect_key(entry, self.root, self.keys, _place(name, lines, at + index))
+        self.seq += len(entries)
+
+    def _hash(
+        self,
+        leaves: list[bytes],
+        name: str,
+        lines: list[bytes],
+        at: int,
+        segments: list[tuple[int, Path]],
+    ) -> None:
+        """Add a block's leaves to the tree; compare the root at each checkpoint size in it."""
+        sizes, tree = self.sizes, self.tree
+        start = self.seq - len(leaves)
+        done = 0
+        while self.next_cp < len(sizes) and sizes[self.next_cp] <= self.seq:
+            upto = sizes[self.next_cp] - start
+            tree.extend(leaves[done:upto])
+            done = upto
+            if tree.root() != self.checkpoints[self.next_cp].root:
+                since = sizes[self.next_cp - 1] if self.next_cp else 0
+                where = _place(name, lines, at + upto - 1)
+                first = start - at  # of the segment
+                if since < first:  # the changed entry may be in an earlier segment: name it too
+                    where = f"{_entry_place(self.feed_id, segments, since)} to {where}"
+                raise _root_mismatch(self.checkpoints[self.next_cp], since, where)
+            self.next_cp += 1
+        tree.extend(leaves[done:])
 
 
 def _entry_place(feed_id: str, segments: list[tuple[int, Path]], seq: int) -> str:
