@@ -30,6 +30,9 @@ from ejournal.log.storage import list_segments
 from ejournal.log.verify import Problem
 
 from .crypto import PLAIN, Codec, EncryptionError
+from .replica import check_space
+
+BLOB_OVERHEAD = 4096  # per blob beside its bytes: a file system block, the cipher's header and tag
 
 _MARK = b'"sha256":"'
 STATE = "blobs.json"  # in the copy's .ejournal-sync/
@@ -150,6 +153,7 @@ def copy_blobs(
         codec: the copy's (``sync.crypto.codec_for``).
 
     Raises:
+        NotEnoughSpaceError: the medium has no room for the new blobs (nothing of them written).
         OSError: the medium cannot be written (full, read-only).
     """
     scanned, refs = _load_state(folder, codec)
@@ -160,6 +164,10 @@ def copy_blobs(
             for digest, ref in scan_references(feed_dir, start, size).items():
                 refs.setdefault(digest, ref)
             scanned[feed] = size
+    # The space the new blobs need is asked before the first of them is written (#9 item 2).
+    check_space(folder, sum(ref.size + BLOB_OVERHEAD for ref in refs.values()
+                            if is_sha256(ref.sha256)
+                            and not stored_path(folder, ref.sha256, codec).exists()))  # fmt: skip
     problems: list[Problem] = []
     for ref in refs.values():
         if not is_sha256(ref.sha256):

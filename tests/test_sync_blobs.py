@@ -126,3 +126,37 @@ def _secret(tmp_path: Path) -> Path:
     secret = tmp_path / "pass"
     secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
     return secret
+
+
+def test_a_medium_without_room_for_the_new_files_is_refused_before_one_is_written(
+    sch: Sch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#9 item 2: free space is checked before anything is written, the files too."""
+    from collections import namedtuple
+
+    from sync import replica
+    from sync.replica import SPACE_MARGIN, NotEnoughSpaceError
+
+    _hand_in(sch, WORKS[:1])
+    sch.j.close()
+    path, medium = sch.j.data_dir.path, tmp_path / "flash"
+    medium.mkdir()
+    assert backup(path, medium, "флешка").ok
+    folder = next((medium / BACKUP_DIR).iterdir())
+    with open_journal(path, sch.clock) as j:
+        sch.j = j
+        _hand_in(sch, [b"x" * (2 << 20)])  # a 2 MiB scan of a work
+    before = sorted(p.relative_to(folder / "blobs") for p in (folder / "blobs").rglob("*"))
+    # room for the new entries (a few KiB) but not for the new file
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(
+        replica.shutil, "disk_usage", lambda _: usage(1 << 30, 0, SPACE_MARGIN + (512 << 10))
+    )
+    with pytest.raises(NotEnoughSpaceError) as refused:
+        backup(path, medium, "флешка")
+    assert "not enough free space" in str(refused.value) and "2.0 MiB" in str(refused.value)
+    assert sorted(p.relative_to(folder / "blobs") for p in (folder / "blobs").rglob("*")) == before
+    monkeypatch.undo()
+    again = backup(path, medium, "флешка")  # with room, the next run completes
+    assert again.ok, again.verify.all_problems
+    assert len([p for p in (folder / "blobs").rglob("*") if p.is_file()]) == 2
