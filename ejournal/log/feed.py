@@ -33,7 +33,6 @@ from .storage import (
     append_durably,
     open_append,
     segment_name,
-    truncate_durably,
     write_all,
 )
 
