@@ -160,16 +160,22 @@ def backup(
     click.echo(f"backup to {result.folder} ({label}, {encrypted})")
     click.echo(f"  before the copy: {result.signed}")
     _print_sync(result.sync)
+    _warn_or_fail(result, "the copy on the medium is not a verified copy of the journal")
+    how = "the whole copy verified" if full_verify else "new entries verified, files read back"
+    total = sum(f.entries for f in result.sync.feeds)
+    click.echo(f"OK: {total:,} entries on the medium ({how})")
+
+
+def _warn_or_fail(result: Any, failure: str) -> None:
+    """Print a backup's or restore's warnings and problems; exit 1 with ``failure`` when the
+    copy did not verify."""
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     for problem in result.verify.all_problems:
         click.echo(f"FAIL {problem}", err=True)
     if not result.ok:
-        click.echo("FAILED: the copy on the medium is not a verified copy of the journal", err=True)
+        click.echo(f"FAILED: {failure}", err=True)
         sys.exit(EXIT_INTEGRITY)
-    how = "the whole copy verified" if full_verify else "new entries verified, files read back"
-    total = sum(f.entries for f in result.sync.feeds)
-    click.echo(f"OK: {total:,} entries on the medium ({how})")
 
 
 def _print_sync(sync: Any) -> None:
@@ -253,13 +259,7 @@ def restore(
     )
     click.echo(f"restore from {result.folder} into {data_dir}")
     _print_sync(result.sync)
-    for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    for problem in result.verify.all_problems:
-        click.echo(f"FAIL {problem}", err=True)
-    if not result.ok:
-        click.echo("FAILED: the copy does not verify; nothing was restored", err=True)
-        sys.exit(EXIT_INTEGRITY)
+    _warn_or_fail(result, "the copy does not verify; nothing was restored")
     for what, seconds in result.seconds.items():
         cpu = result.cpu.get(what)
         click.echo(
