@@ -9,6 +9,9 @@ PORT   ?= 8000
 # for PDF/A printouts.
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	fonts-liberation2 fonts-paratype
+# ...to build the native fast path of log verification at install (hatch_build.py; without
+# them the install goes on and verification is about five times slower)...
+DEB_BUILD_PACKAGES := gcc libssl-dev
 # ...and the tests: Go's note/tlog packages (an independent peer implementation), Chromium for
 # browser tests, poppler-utils and qpdf to read and check PDFs, systemd for systemd-analyze
 # verify of the generated service units. (npm, for axe-core, comes with the machine's Node.js;
@@ -23,17 +26,20 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # through sudo. `make test EJOURNAL_REQUIRE_ROOT_TESTS=0` accepts not running them, and says so.
 EJOURNAL_REQUIRE_ROOT_TESTS ?= 1
 
-.PHONY: demo test bench venv clean debian-deps debian-test-deps
+.PHONY: demo test bench venv clean debian-deps debian-test-deps debian-build-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+# The native scanner is compiled by the install (hatch_build.py): a changed source reinstalls.
+NATIVE := ejournal/log/_scan.c hatch_build.py
+
+$(VENV)/.installed-test: pyproject.toml $(NATIVE) | $(BIN)/python debian-build-deps
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml $(NATIVE) | $(BIN)/python debian-build-deps
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
@@ -49,6 +55,9 @@ define apt_install
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 endef
+
+debian-build-deps:
+	$(call apt_install,$(DEB_BUILD_PACKAGES))
 
 debian-deps:
 	$(call apt_install,$(DEB_PACKAGES))
@@ -86,4 +95,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_log.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .cache build
+	rm -rf $(VENV) .pytest_cache .hypothesis .cache build ejournal/log/_scan.so

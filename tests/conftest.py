@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
 from ejournal.datadir import DataDir, init_data_dir
-from ejournal.log import Entry, Feed, NewEntry, Report, SigningPolicy, verify_data_dir
+from ejournal.log import Entry, Feed, NewEntry, Report, SigningPolicy, fastscan, verify_data_dir
 from ejournal.log.note import Ed25519Verifier
 
 # Fixture modules that test files import from before naming them in pytest_plugins.
@@ -153,3 +154,11 @@ def problem_text(report: Report) -> str:
 
 def file_size(path: Path) -> int:
     return os.stat(path).st_size
+
+
+@contextmanager
+def reference_path_only() -> Iterator[None]:
+    """Verification without the native scanner (ejournal/log/fastscan.py): the Python
+    reference path checks every line."""
+    with mock.patch.object(fastscan, "scanner", lambda feed_id: None):
+        yield

@@ -23,6 +23,7 @@ from conftest import (
     copy_school,
     make_school,
     problem_text,
+    reference_path_only,
     rewrite,
 )
 from hypothesis import given, settings
@@ -103,11 +104,14 @@ def write_lines(school: School, name: str, lines: list[bytes]) -> None:
 
 
 def assert_detected(school: School, *damaged: str) -> Report:
-    """Verify finds a problem, and one of them is placed at one of the ``damaged`` files."""
+    """Verify finds a problem, and one of them is placed at one of the ``damaged`` files; the
+    Python reference path alone (no native scanner) gives the very same report."""
     report = school.verify()
     assert not report.ok, "the change went unnoticed"
     text = problem_text(report)
     assert any(name in p.place for p in report.all_problems for name in damaged), text
+    with reference_path_only():
+        assert problem_text(school.verify()) == text
     return report
 
 

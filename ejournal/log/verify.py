@@ -16,6 +16,7 @@ from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
 
+from . import fastscan
 from .checkpoint import Checkpoint, NoteRecord, parse_checkpoint, read_notes
 from .entry import Block, Entry, LineError, parse_block
 from .errors import BadSignatureError, FormatError, IntegrityError
@@ -196,19 +197,21 @@ def _scan_entries(
         if first != scan.seq:
             raise _misplaced_segment(feed_dir.name, segments, i, scan.seq)
         data = path.read_bytes()
-        lines = data.split(b"\n")
-        if lines.pop() and (i < len(segments) - 1 or not report.live):
+        end = data.rfind(b"\n") + 1  # complete lines end here: a live feed's tail may be torn
+        if end < len(data) and (i < len(segments) - 1 or not report.live):
+            lines = data.split(b"\n")
+            lines.pop()
             where = _place(f"{feed_dir.name}/{path.name}", lines, len(lines))
             raise IntegrityError("incomplete last line (torn write or truncation)", place=where)
-        scan.segment(f"{feed_dir.name}/{path.name}", lines, segments)
+        scan.segment(f"{feed_dir.name}/{path.name}", data, end, segments)
     sizes = scan.sizes
     if scan.next_cp < len(sizes):
         # Name the end of the last segment: that is where the missing entries were.
-        end = f"{feed_dir.name}/{segments[-1][1].name} end" if segments else CHECKPOINTS
+        tail = f"{feed_dir.name}/{segments[-1][1].name} end" if segments else CHECKPOINTS
         raise IntegrityError(
             f"a checkpoint covers {sizes[scan.next_cp]} entries but the feed has only "
             f"{scan.seq}: entries were removed from the end, or the checkpoint is not genuine",
-            place=end if segments else f"{feed_dir.name}/{end}",
+            place=tail if segments else f"{feed_dir.name}/{tail}",
         )
     report.entries = scan.seq
     signed = sizes[-1] if sizes else 0
@@ -259,17 +262,79 @@ class _EntryScan:
         self.next_cp = 0
         self.last_time: datetime | None = None
         self.seq = 0
+        self.fast = fastscan.scanner(feed_id)
 
-    def segment(self, name: str, lines: list[bytes], segments: list[tuple[int, Path]]) -> None:
-        """Check one segment's complete lines, a block at a time."""
-        for at in range(0, len(lines), BLOCK):
+    def segment(self, name: str, data: bytes, end: int, segments: list[tuple[int, Path]]) -> None:
+        """Check the complete lines of one segment, ``data[:end]``: runs of lines the native
+        scanner is sure of, and blocks of the reference path from each line it leaves."""
+        first, pos = self.seq, 0
+        lines: list[bytes] | None = None  # split only for the reference path and for reports
+        while pos < end:
+            if self.fast is not None:
+                pos = self._fast_run(name, data, pos, end, first, segments)
+                if pos >= end:
+                    break
+                self.tree = self.fast.tree
+                text = self.fast.last_time
+                self.last_time = datetime.fromisoformat(text) if text else self.last_time
+            if lines is None:
+                lines = data[:end].split(b"\n")
+                lines.pop()
+            at = self.seq - first
             part = lines[at : at + BLOCK]
-            try:
-                block = parse_block(b"\n".join(part) + b"\n")
-            except LineError as e:
-                raise FormatError(e.message, place=_place(name, lines, at + e.index)) from e
-            self._entries(block, name, lines, at)
-            self._hash(leaf_hashes(part), name, lines, at, segments)
+            self._block(name, lines, at, part, segments)
+            pos += sum(map(len, part)) + len(part)
+
+    def _block(
+        self,
+        name: str,
+        lines: list[bytes],
+        at: int,
+        part: list[bytes],
+        segments: list[tuple[int, Path]],
+    ) -> None:
+        """The reference path over the lines ``part``, which start at line ``at``."""
+        try:
+            block = parse_block(b"\n".join(part) + b"\n")
+        except LineError as e:
+            raise FormatError(e.message, place=_place(name, lines, at + e.index)) from e
+        self._entries(block, name, lines, at)
+        self._hash(leaf_hashes(part), name, lines, at, segments)
+        if self.fast is not None:
+            self.fast.tree = self.tree
+            self.fast.set_last_time(block.entries[-1].time)
+
+    def _fast_run(
+        self,
+        name: str,
+        data: bytes,
+        pos: int,
+        end: int,
+        first: int,
+        segments: list[tuple[int, Path]],
+    ) -> int:
+        """Lines from ``pos`` through the native scanner while it accepts them, stopping at
+        each checkpoint's size to compare roots. Returns where the first line left starts."""
+        assert self.fast is not None
+        sizes = self.sizes
+        while pos < end:
+            limit = sizes[self.next_cp] - self.seq if self.next_cp < len(sizes) else BLOCK
+            limit = min(limit, BLOCK)
+            taken, pos = self.fast.scan(data, pos, end, self.seq, limit)
+            self.seq += taken
+            if self.next_cp < len(sizes) and sizes[self.next_cp] == self.seq:
+                target = self.checkpoints[self.next_cp]
+                if self.fast.tree.root() != target.root:
+                    lines = data[:end].split(b"\n")
+                    since = sizes[self.next_cp - 1] if self.next_cp else 0
+                    where = _place(name, lines, self.seq - 1 - first)
+                    if since < first:
+                        where = f"{_entry_place(self.feed_id, segments, since)} to {where}"
+                    raise _root_mismatch(target, since, where)
+                self.next_cp += 1
+            if taken < limit:
+                break
+        return pos
 
     def _entries(self, block: Block, name: str, lines: list[bytes], at: int) -> None:
         """Sequence, feed, time order and key statements of a block starting at line ``at``."""
