@@ -8,11 +8,15 @@ import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import bagit
+import pytest
 from archive_fixture import PURE_PYTHON, VERIFIER, ArchiveYear, run_main, run_onefile
+from conftest import reference_path_only
 from school import YEAR
 
+from archive_tools import verify as av
 from archive_tools import verify_package as vp
 from archive_tools.verify import verify_packages
 
@@ -125,3 +129,27 @@ def test_fixity_only_checks_the_manifests(package: Path) -> None:
     (package / "data" / "summary").joinpath("extra.csv").write_text("x")
     (report,) = verify_packages([str(package)], fixity=True)
     assert _codes(report) == {"file_unlisted"}
+
+
+def test_the_full_tool_vouches_for_a_clean_feed_natively_with_the_same_report(
+    package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The full tool's native path (archive_tools.verify.clean_feed, ADR 0009) gives the very
+    report of the one-file verifier's own parsing, and does run on a clean package (this one
+    has a feed's first entry, key statements, final marks and blob references)."""
+    vouched = []
+
+    def spy(*args: Any) -> Any:
+        found = av.clean_feed(*args)
+        vouched.append(found is not None)
+        return found
+
+    monkeypatch.setattr(av.fast_parse_lines, "clean_feed", spy)
+    native = verify_packages([str(package)])[0]
+    assert vouched == [True]
+    with reference_path_only():
+        reference = verify_packages([str(package)])[0]
+    assert vouched == [True, False]
+    assert native.ok and native.as_json() == reference.as_json()
+    entries = (package / "data" / "feeds").glob("*/entries.jsonl")
+    assert native.data["entries"] == sum(f.read_bytes().count(b"\n") for f in entries)

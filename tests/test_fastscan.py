@@ -297,6 +297,20 @@ def test_the_tree_of_the_accepted_lines_is_the_reference_tree(datas: list[dict])
     assert scanner.tree.size == reference.size and scanner.tree.root() == reference.root()
 
 
+@given(st.lists(st.sampled_from(["mark.set", "mark.setx", "lesson.recorded", "x"]), max_size=30))
+@settings(max_examples=40, deadline=None)
+def test_the_lines_of_wanted_types_are_listed(kinds: list[str]) -> None:
+    batch = [entry_line({}, 7 + i, PREV, "u-1", kind) for i, kind in enumerate(kinds)]
+    body = b"".join(line + b"\n" for line in batch)
+    scanner = fastscan.scanner(FEED, ["mark.set", "x"])
+    assert scanner is not None
+    scanner.set_last_time(PREV)
+    assert scanner.scan(body, 0, len(body), 7, len(batch) + 1) == (len(batch), len(body))
+    spans = [(body.index(line), body.index(line) + len(line)) for line in batch]
+    wanted = [span for span, kind in zip(spans, kinds, strict=True) if kind in ("mark.set", "x")]
+    assert scanner.picked() == wanted
+
+
 def test_a_stale_or_switched_off_library_is_not_used(tmp_path: os.PathLike[str]) -> None:
     probe = (
         "from ejournal.log import fastscan; import sys; sys.exit(0 if fastscan.available() else 3)"

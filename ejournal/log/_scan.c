@@ -225,7 +225,7 @@ static int good_time(const uint8_t *t) {
 }
 
 /* A type name, [a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*, then its closing quote. */
-static int type_name(cursor *c) {
+static int type_name(cursor *c, const uint8_t **name, size_t *name_len) {
     const uint8_t *p = c->p, *e = c->end, *start = p;
     for (;;) {
         if (p >= e || *p < 'a' || *p > 'z')
@@ -246,7 +246,17 @@ static int type_name(cursor *c) {
     if ((n == 11 && memcmp(start, "key.certify", 11) == 0) ||
         (n == 10 && memcmp(start, "key.revoke", 10) == 0))
         return -1;
+    *name = start;
+    *name_len = n;
     c->p = p + 1;
+    return 0;
+}
+
+/* Whether a type name is in `wanted`: names each after its length byte, then a 0 byte. */
+static int is_wanted(const uint8_t *wanted, const uint8_t *name, size_t len) {
+    for (const uint8_t *w = wanted; *w; w += 1 + *w)
+        if (*w == len && memcmp(w + 1, name, len) == 0)
+            return 1;
     return 0;
 }
 
@@ -264,7 +274,7 @@ static size_t decimal(uint64_t n, char *out) {
 
 /* One line, from c->p to its LF: is it certainly the valid entry `seq` of `feed`? */
 static int line_ok(cursor *c, const uint8_t *feed, size_t feed_len, uint64_t seq,
-                   uint8_t *prev_time) {
+                   uint8_t *prev_time, const uint8_t **type, size_t *type_len) {
     char number_text[24];
     size_t number_len;
     if (expect(c, "{\"actor\":\"", 10) || c->p >= c->end || *c->p == '"' || string_body(c, 0))
@@ -286,7 +296,8 @@ static int line_ok(cursor *c, const uint8_t *feed, size_t feed_len, uint64_t seq
             return -1; /* another UTC offset (order needs the instants), or earlier */
     }
     c->p += TIME_LEN + 1;
-    if (expect(c, ",\"type\":\"", 9) || type_name(c) || expect(c, ",\"v\":1}", 7))
+    if (expect(c, ",\"type\":\"", 9) || type_name(c, type, type_len) ||
+        expect(c, ",\"v\":1}", 7))
         return -1;
     if (c->p != c->end)
         return -1;
@@ -323,12 +334,16 @@ static void push(uint8_t *stack, uint64_t *size, const uint8_t *leaf) {
  * feed: the feed id (feed_len bytes); seq: the sequence number the first line must have;
  * prev_time: 1 + 29 bytes, [0] = 0 when there is no entry before, else the time before;
  * stack, size: the feed's compact range (64 hashes of room), updated.
- * Returns the number of lines accepted; *next_pos is where the first line not taken starts.
+ * wanted: entry types whose lines to list (each name after its length byte, then a 0 byte);
+ * picked: room for 2 * max_lines offsets, where the start and the LF of each such line go.
+ * Returns the number of lines accepted; *next_pos is where the first line not taken starts,
+ * *picked_count how many lines were listed.
  */
 size_t ej_scan(const uint8_t *buf, size_t pos, size_t end, const uint8_t *feed, size_t feed_len,
                uint64_t seq, size_t max_lines, uint8_t *prev_time, uint8_t *stack,
-               uint64_t *size, size_t *next_pos) {
-    size_t done = 0;
+               uint64_t *size, size_t *next_pos, const uint8_t *wanted, uint64_t *picked,
+               size_t *picked_count) {
+    size_t done = 0, listed = 0;
     static const uint8_t leaf_prefix = 0;
     while (done < max_lines && pos < end) {
         const uint8_t *line = buf + pos;
@@ -339,8 +354,15 @@ size_t ej_scan(const uint8_t *buf, size_t pos, size_t end, const uint8_t *feed, 
         if (!lf || seq == 0)
             break;
         cursor c = {line, lf, 0};
-        if (line_ok(&c, feed, feed_len, seq, prev_time))
+        const uint8_t *type;
+        size_t type_len;
+        if (line_ok(&c, feed, feed_len, seq, prev_time, &type, &type_len))
             break;
+        if (*wanted && is_wanted(wanted, type, type_len)) {
+            picked[2 * listed] = pos;
+            picked[2 * listed + 1] = (uint64_t)(lf - buf);
+            listed++;
+        }
         uint8_t leaf[HASH];
         SHA256_CTX ctx;
         SHA256_Init(&ctx);
@@ -353,8 +375,9 @@ size_t ej_scan(const uint8_t *buf, size_t pos, size_t end, const uint8_t *feed, 
         done++;
     }
     *next_pos = pos;
+    *picked_count = listed;
     return done;
 }
 
 /* The version of this file's contract with fastscan.py: a library of another is not used. */
-int ej_scan_version(void) { return 1; }
+int ej_scan_version(void) { return 2; }

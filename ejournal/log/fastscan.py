@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import ctypes
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from .merkle import HASH_SIZE, CompactRange
 
-VERSION = 1  # ej_scan_version() of the library this module speaks to
+VERSION = 2  # ej_scan_version() of the library this module speaks to
 _HERE = Path(__file__).parent
 _LIBRARY_NAME = "_scan.so"
 _TIME_LEN = 29
 _SIZE_T, _U64 = ctypes.c_size_t, ctypes.c_uint64
+PICK_ROOM = 1 << 16  # lines per scan when lines of wanted types are listed
 
 
 def library_path() -> Path:
@@ -53,6 +55,9 @@ def _load() -> ctypes.CDLL | None:
         ctypes.c_char_p,  # stack (64 hashes, in and out)
         ctypes.POINTER(_U64),  # size (in and out)
         ctypes.POINTER(_SIZE_T),  # next_pos (out)
+        ctypes.c_char_p,  # wanted types
+        ctypes.POINTER(_U64),  # picked (out)
+        ctypes.POINTER(_SIZE_T),  # picked_count (out)
     ]
     return lib
 
@@ -72,21 +77,31 @@ def available() -> bool:
 class Scanner:
     """One feed's pass: its compact range and the time of its last entry, kept for the C side."""
 
-    def __init__(self, lib: ctypes.CDLL, feed_id: str) -> None:
+    def __init__(self, lib: ctypes.CDLL, feed_id: str, wanted: Iterable[str] = ()) -> None:
         self._scan = lib.ej_scan
         self._feed = feed_id.encode("ascii")
         self._time = ctypes.create_string_buffer(1 + _TIME_LEN)
         self._stack = ctypes.create_string_buffer(64 * HASH_SIZE)
         self._size = _U64(0)
         self._next = _SIZE_T(0)
+        names = [name.encode("ascii") for name in wanted]
+        if any(not 0 < len(name) < 256 for name in names):
+            raise ValueError("wanted entry types must be 1-255 ASCII characters")
+        self._wanted = b"".join(bytes([len(n)]) + n for n in names) + b"\0"
+        self._room = PICK_ROOM if names else 0
+        self._picked = (_U64 * (2 * self._room))()
+        self._picked_count = _SIZE_T(0)
 
     def scan(self, data: bytes, pos: int, end: int, seq: int, limit: int) -> tuple[int, int]:
         """Check and hash up to ``limit`` lines of ``data[pos:end]`` (complete lines), the
-        first with sequence number ``seq``.
+        first with sequence number ``seq``; with wanted types, ``limit`` is at most
+        PICK_ROOM and :meth:`picked` lists their lines.
 
         Returns:
             How many lines were accepted, and where the first line not accepted starts.
         """
+        if self._room and limit > self._room:
+            raise ValueError(f"at most {self._room} lines at a time when types are wanted")
         taken = self._scan(
             data,
             pos,
@@ -99,8 +114,16 @@ class Scanner:
             self._stack,
             ctypes.byref(self._size),
             ctypes.byref(self._next),
+            self._wanted,
+            self._picked,
+            ctypes.byref(self._picked_count),
         )
         return taken, self._next.value
+
+    def picked(self) -> list[tuple[int, int]]:
+        """The (start, LF) offsets of the lines of wanted types that the last scan accepted."""
+        flat = self._picked[: 2 * self._picked_count.value]
+        return list(zip(flat[0::2], flat[1::2], strict=True))
 
     @property
     def tree(self) -> CompactRange:
@@ -132,9 +155,10 @@ class Scanner:
         return raw[1:].decode("ascii") if raw[0] else None
 
 
-def scanner(feed_id: str) -> Scanner | None:
-    """A native scanner for ``feed_id``, or None (use the reference path)."""
+def scanner(feed_id: str, wanted: Iterable[str] = ()) -> Scanner | None:
+    """A native scanner for ``feed_id`` that lists the lines of the ``wanted`` entry types, or
+    None (use the reference path)."""
     if not available() or len(feed_id) != 32 or not feed_id.isascii():
         return None
     assert _LIB is not None
-    return Scanner(_LIB, feed_id)
+    return Scanner(_LIB, feed_id, wanted)
