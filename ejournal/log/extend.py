@@ -32,10 +32,11 @@ from typing import Any
 from .checkpoint import Checkpoint, NoteRecord, _note_end, parse_checkpoint, read_notes
 from .entry import Entry, LineError, parse_block, parse_time
 from .errors import BadSignatureError, FormatError, IntegrityError
+from .feedscan import KEY_TYPES, Keys, collect_key
 from .keys import origin_for
 from .merkle import CompactRange, leaf_hashes
 from .note import Ed25519Verifier, open_note, parse_note
-from .verify import _KEY_TYPES, _collect_key, _Keys, _signers_for, _witnesses
+from .verify import _signers_for, _witnesses
 
 STATE_VERSION = 1
 
@@ -64,13 +65,13 @@ class FeedState:
     def root(self) -> bytes:
         return self.tree.root()
 
-    def keys(self, root: Ed25519Verifier) -> _Keys:
+    def keys(self, root: Ed25519Verifier) -> Keys:
         """The certificates and revocations, each signature checked again with ``root``.
 
         Raises:
             IntegrityError: a stored statement is not signed by ``root`` (a tampered state).
         """
-        keys = _Keys()
+        keys = Keys()
         for text in self.revocations:
             _collect_statement(keys, root, self.feed, 1, "key.revoke", text)
         for seq, text in self.certificates:
@@ -118,11 +119,11 @@ class FeedState:
 
 
 def _collect_statement(
-    keys: _Keys, root: Ed25519Verifier, feed: str, seq: int, kind: str, text: str
+    keys: Keys, root: Ed25519Verifier, feed: str, seq: int, kind: str, text: str
 ) -> None:
     key = "certificate" if kind == "key.certify" else "revocation"
     entry = Entry(feed, seq, "", "system", kind, {key: text})
-    _collect_key(entry, root, keys, f"{feed} state, entry {seq}")
+    collect_key(entry, root, keys, f"{feed} state, entry {seq}")
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,7 @@ def _checkpoints(
 def _extend(
     state: FeedState,
     root: Ed25519Verifier,
-    keys: _Keys,
+    keys: Keys,
     new: list[tuple[NoteRecord, Checkpoint]],
     chunks: Iterable[tuple[str, bytes]],
 ) -> FeedState:
@@ -295,10 +296,10 @@ def _extend(
             )
         if entries:
             last_time, last_text = block.last, entries[-1].time
-        if seq == 0 or not _KEY_TYPES.isdisjoint(map(attrgetter("type"), entries)):
+        if seq == 0 or not KEY_TYPES.isdisjoint(map(attrgetter("type"), entries)):
             for entry in entries:
-                if entry.seq == 0 or entry.type in _KEY_TYPES:
-                    _collect_key(entry, root, keys, f"{feed}/{name} entry {entry.seq}")
+                if entry.seq == 0 or entry.type in KEY_TYPES:
+                    collect_key(entry, root, keys, f"{feed}/{name} entry {entry.seq}")
                     if entry.type == "key.certify":
                         certs.append((entry.seq, str(entry.data.get("certificate", ""))))
                     elif entry.type == "key.revoke":
@@ -328,7 +329,7 @@ def _extend(
 
 
 def _check_signatures(
-    feed: str, new: list[tuple[NoteRecord, Checkpoint]], state: FeedState, keys: _Keys
+    feed: str, new: list[tuple[NoteRecord, Checkpoint]], state: FeedState, keys: Keys
 ) -> None:
     for record, cp in new:
         try:
@@ -341,7 +342,7 @@ def _check_signatures(
 
 
 def _check_cosignatures(
-    feed: str, notes: bytes, cosignatures: bytes, known_length: int, keys: _Keys
+    feed: str, notes: bytes, cosignatures: bytes, known_length: int, keys: Keys
 ) -> int:
     """Check the cosignature notes after ``known_length``; returns the file's valid length."""
     if not cosignatures:

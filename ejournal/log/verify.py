@@ -12,21 +12,15 @@ import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
-from operator import attrgetter
 from pathlib import Path
 
 from . import fastscan
 from .checkpoint import Checkpoint, NoteRecord, parse_checkpoint, read_notes
-from .entry import Block, Entry, LineError, parse_block
 from .errors import BadSignatureError, FormatError, IntegrityError
-from .keys import Certificate, Revocation, open_certificate, open_revocation, origin_for
-from .merkle import CompactRange, leaf_hashes
+from .feedscan import EntryScan, Keys, entry_place, place_of
+from .keys import origin_for
 from .note import Ed25519Verifier, Verifier, open_note
 from .storage import CHECKPOINTS, COSIGNATURES, is_locked, list_segments
-
-_KEY_TYPES = frozenset(("key.certify", "key.revoke"))
-_SEQ, _FEED = attrgetter("seq"), attrgetter("feed")
 
 
 @dataclass(frozen=True)
@@ -71,14 +65,6 @@ class Report:
 
 
 @dataclass
-class _Keys:
-    """Certificates and revocations found in the entries, with the index they sit at."""
-
-    certs: list[tuple[str, int, Certificate]] = field(default_factory=list)
-    revocations: list[Revocation] = field(default_factory=list)
-
-
-@dataclass
 class _FeedScan:
     dir: Path
     report: FeedReport
@@ -110,7 +96,7 @@ def _verify_data_dir(data_dir: Path, root: Ed25519Verifier) -> Report:
     if not feeds_dir.is_dir():
         report.problems.append(Problem("missing", str(feeds_dir), "no feeds directory"))
         return report
-    keys = _Keys()
+    keys = Keys()
     scans = [_scan_feed(d, root, keys) for d in sorted(feeds_dir.iterdir()) if d.is_dir()]
     for scan in scans:
         _check_signatures(scan, keys)
@@ -122,19 +108,29 @@ def _verify_data_dir(data_dir: Path, root: Ed25519Verifier) -> Report:
 
 def verify_feed(feed_dir: Path, root: Ed25519Verifier) -> FeedReport:
     """Verify one feed on its own (its certificates must be in it)."""
-    keys = _Keys()
+    keys = Keys()
     with _gc_paused():
         scan = _scan_feed(feed_dir, root, keys)
         _check_signatures(scan, keys)
     return scan.report
 
 
-def _scan_feed(feed_dir: Path, root: Ed25519Verifier, keys: _Keys) -> _FeedScan:
+def _scan_feed(feed_dir: Path, root: Ed25519Verifier, keys: Keys) -> _FeedScan:
     report = FeedReport(feed_dir.name, live=is_locked(feed_dir))
     scan = _FeedScan(feed_dir, report, [])
     try:
         scan.records = _read_checkpoints(feed_dir, report)
-        _scan_entries(feed_dir, report, [cp for _, cp in scan.records], root, keys)
+        checkpoints = [cp for _, cp in scan.records]
+        known = keys.mark()
+        try:
+            _scan_entries(feed_dir, report, checkpoints, root, keys, native=True)
+        except IntegrityError:
+            # A problem found with the native scanner is named by the reference path alone:
+            # in a feed with several faults the two may meet a different one first.
+            if fastscan.scanner(feed_dir.name) is None:
+                raise
+            keys.rollback(known)
+            _scan_entries(feed_dir, report, checkpoints, root, keys, native=False)
     except IntegrityError as e:
         report.problems.append(Problem(e.code, e.place or str(feed_dir), e.message))
     return scan
@@ -180,18 +176,17 @@ def _read_checkpoints(feed_dir: Path, report: FeedReport) -> list[tuple[NoteReco
     return out
 
 
-BLOCK = 1024  # lines parsed and hashed at a time: their objects stay in the CPU's caches
-
-
 def _scan_entries(
     feed_dir: Path,
     report: FeedReport,
     checkpoints: list[Checkpoint],
     root: Ed25519Verifier,
-    keys: _Keys,
+    keys: Keys,
+    *,
+    native: bool,
 ) -> None:
     """Stream every line: schema, sequence, time order, tree; roots at checkpoint sizes."""
-    scan = _EntryScan(feed_dir.name, checkpoints, root, keys)
+    scan = EntryScan(feed_dir.name, checkpoints, root, keys, native=native)
     segments = list_segments(feed_dir)
     for i, (first, path) in enumerate(segments):
         if first != scan.seq:
@@ -201,7 +196,7 @@ def _scan_entries(
         if end < len(data) and (i < len(segments) - 1 or not report.live):
             lines = data.split(b"\n")
             lines.pop()
-            where = _place(f"{feed_dir.name}/{path.name}", lines, len(lines))
+            where = place_of(f"{feed_dir.name}/{path.name}", lines, len(lines))
             raise IntegrityError("incomplete last line (torn write or truncation)", place=where)
         scan.segment(f"{feed_dir.name}/{path.name}", data, end, segments)
     sizes = scan.sizes
@@ -220,7 +215,7 @@ def _scan_entries(
         report.problems.append(
             Problem(
                 "unsigned_tail",
-                _entry_place(feed_dir.name, segments, signed),
+                entry_place(feed_dir.name, segments, signed),
                 f"entries {signed}..{scan.seq - 1} ({report.unsigned_tail}) are not covered by "
                 "a signed checkpoint (a crash before signing, or checkpoints removed; opening "
                 "the feed signs them)",
@@ -248,192 +243,7 @@ def _misplaced_segment(
     )
 
 
-class _EntryScan:
-    """The state of one pass over a feed's lines: sequence, last time, tree, next checkpoint."""
-
-    def __init__(
-        self, feed_id: str, checkpoints: list[Checkpoint], root: Ed25519Verifier, keys: _Keys
-    ) -> None:
-        self.feed_id = feed_id
-        self.checkpoints = checkpoints
-        self.sizes = [cp.size for cp in checkpoints]
-        self.root, self.keys = root, keys
-        self.tree = CompactRange()
-        self.next_cp = 0
-        self.last_time: datetime | None = None
-        self.seq = 0
-        self.fast = fastscan.scanner(feed_id)
-
-    def segment(self, name: str, data: bytes, end: int, segments: list[tuple[int, Path]]) -> None:
-        """Check the complete lines of one segment, ``data[:end]``: runs of lines the native
-        scanner is sure of, and blocks of the reference path from each line it leaves."""
-        first, pos = self.seq, 0
-        lines: list[bytes] | None = None  # split only for the reference path and for reports
-        while pos < end:
-            if self.fast is not None:
-                pos = self._fast_run(name, data, pos, end, first, segments)
-                if pos >= end:
-                    break
-                self.tree = self.fast.tree
-                text = self.fast.last_time
-                self.last_time = datetime.fromisoformat(text) if text else self.last_time
-            if lines is None:
-                lines = data[:end].split(b"\n")
-                lines.pop()
-            at = self.seq - first
-            part = lines[at : at + BLOCK]
-            self._block(name, lines, at, part, segments)
-            pos += sum(map(len, part)) + len(part)
-
-    def _block(
-        self,
-        name: str,
-        lines: list[bytes],
-        at: int,
-        part: list[bytes],
-        segments: list[tuple[int, Path]],
-    ) -> None:
-        """The reference path over the lines ``part``, which start at line ``at``."""
-        try:
-            block = parse_block(b"\n".join(part) + b"\n")
-        except LineError as e:
-            raise FormatError(e.message, place=_place(name, lines, at + e.index)) from e
-        self._entries(block, name, lines, at)
-        self._hash(leaf_hashes(part), name, lines, at, segments)
-        if self.fast is not None:
-            self.fast.tree = self.tree
-            self.fast.set_last_time(block.entries[-1].time)
-
-    def _fast_run(
-        self,
-        name: str,
-        data: bytes,
-        pos: int,
-        end: int,
-        first: int,
-        segments: list[tuple[int, Path]],
-    ) -> int:
-        """Lines from ``pos`` through the native scanner while it accepts them, stopping at
-        each checkpoint's size to compare roots. Returns where the first line left starts."""
-        assert self.fast is not None
-        sizes = self.sizes
-        while pos < end:
-            limit = sizes[self.next_cp] - self.seq if self.next_cp < len(sizes) else BLOCK
-            limit = min(limit, BLOCK)
-            taken, pos = self.fast.scan(data, pos, end, self.seq, limit)
-            self.seq += taken
-            if self.next_cp < len(sizes) and sizes[self.next_cp] == self.seq:
-                target = self.checkpoints[self.next_cp]
-                if self.fast.tree.root() != target.root:
-                    lines = data[:end].split(b"\n")
-                    since = sizes[self.next_cp - 1] if self.next_cp else 0
-                    where = _place(name, lines, self.seq - 1 - first)
-                    if since < first:
-                        where = f"{_entry_place(self.feed_id, segments, since)} to {where}"
-                    raise _root_mismatch(target, since, where)
-                self.next_cp += 1
-            if taken < limit:
-                break
-        return pos
-
-    def _entries(self, block: Block, name: str, lines: list[bytes], at: int) -> None:
-        """Sequence, feed, time order and key statements of a block starting at line ``at``."""
-        entries, start = block.entries, self.seq
-        if list(map(_SEQ, entries)) != list(range(start, start + len(entries))):
-            bad = next(i for i, e in enumerate(entries) if e.seq != start + i)
-            raise IntegrityError(
-                f"entry has seq {entries[bad].seq}, expected {start + bad}",
-                place=_place(name, lines, at + bad),
-            )
-        if list(map(_FEED, entries)).count(self.feed_id) != len(entries):
-            bad = next(i for i, e in enumerate(entries) if e.feed != self.feed_id)
-            raise IntegrityError(
-                f"entry belongs to feed {entries[bad].feed}", place=_place(name, lines, at + bad)
-            )
-        bad_time = block.disorder
-        if self.last_time is not None and block.first is not None and block.first < self.last_time:
-            bad_time = 0
-        if bad_time is not None:
-            raise IntegrityError(
-                "entry time is earlier than the entry before it",
-                place=_place(name, lines, at + bad_time),
-            )
-        if block.last is not None:
-            self.last_time = block.last
-        if start == 0 or not _KEY_TYPES.isdisjoint(block.types):
-            for index, entry in enumerate(entries):
-                if entry.seq == 0 or entry.type in _KEY_TYPES:
-                    _collect_key(entry, self.root, self.keys, _place(name, lines, at + index))
-        self.seq += len(entries)
-
-    def _hash(
-        self,
-        leaves: list[bytes],
-        name: str,
-        lines: list[bytes],
-        at: int,
-        segments: list[tuple[int, Path]],
-    ) -> None:
-        """Add a block's leaves to the tree; compare the root at each checkpoint size in it."""
-        sizes, tree = self.sizes, self.tree
-        start = self.seq - len(leaves)
-        done = 0
-        while self.next_cp < len(sizes) and sizes[self.next_cp] <= self.seq:
-            upto = sizes[self.next_cp] - start
-            tree.extend(leaves[done:upto])
-            done = upto
-            if tree.root() != self.checkpoints[self.next_cp].root:
-                since = sizes[self.next_cp - 1] if self.next_cp else 0
-                where = _place(name, lines, at + upto - 1)
-                first = start - at  # of the segment
-                if since < first:  # the changed entry may be in an earlier segment: name it too
-                    where = f"{_entry_place(self.feed_id, segments, since)} to {where}"
-                raise _root_mismatch(self.checkpoints[self.next_cp], since, where)
-            self.next_cp += 1
-        tree.extend(leaves[done:])
-
-
-def _entry_place(feed_id: str, segments: list[tuple[int, Path]], seq: int) -> str:
-    """The place of entry ``seq`` (which exists): its segment file, line and byte."""
-    first, path = next((f, p) for f, p in reversed(segments) if f <= seq)
-    return _place(f"{feed_id}/{path.name}", path.read_bytes().split(b"\n"), seq - first)
-
-
-def _place(name: str, lines: list[bytes], index: int) -> str:
-    """'file line N (byte B)' for the line at ``index`` (computed only when reporting)."""
-    offset = sum(len(line) + 1 for line in lines[:index])
-    return f"{name} line {index + 1} (byte {offset})"
-
-
-def _root_mismatch(target: Checkpoint, since: int, where: str) -> IntegrityError:
-    return IntegrityError(
-        f"the {target.size} entries up to this line do not hash to the root of the signed "
-        f"checkpoint of size {target.size}: an entry from {since} to {target.size - 1} was "
-        "changed, removed or inserted",
-        place=where,
-    )
-
-
-def _collect_key(entry: Entry, root: Ed25519Verifier, keys: _Keys, where: str) -> None:
-    """Check a root-signed key statement and remember it; seq 0 must certify the feed's key."""
-    if entry.seq == 0 and entry.type != "key.certify":
-        raise IntegrityError("a feed must begin with the certificate of its key", place=where)
-    try:
-        if entry.type == "key.certify":
-            cert = open_certificate(str(entry.data.get("certificate", "")), root)
-            if entry.seq == 0 and (cert.role != "device" or cert.feed != entry.feed):
-                raise IntegrityError("the first certificate is not for this feed", place=where)
-            keys.certs.append((entry.feed, entry.seq, cert))
-        elif entry.type == "key.revoke":
-            keys.revocations.append(open_revocation(str(entry.data.get("revocation", "")), root))
-    except (FormatError, BadSignatureError) as e:
-        raise IntegrityError(
-            f"key statement is not signed by the school root key or is malformed: {e.message}",
-            place=where,
-        ) from e
-
-
-def _signers_for(feed_id: str, size: int, keys: _Keys) -> list[Verifier]:
+def _signers_for(feed_id: str, size: int, keys: Keys) -> list[Verifier]:
     """Device keys certified for ``feed_id`` inside the first ``size`` entries and not revoked."""
     out: list[Verifier] = []
     for holder, index, cert in keys.certs:
@@ -448,7 +258,7 @@ def _signers_for(feed_id: str, size: int, keys: _Keys) -> list[Verifier]:
     return out
 
 
-def _witnesses(feed_id: str, keys: _Keys) -> list[Verifier]:
+def _witnesses(feed_id: str, keys: Keys) -> list[Verifier]:
     return [
         cert.key
         for _, _, cert in keys.certs
@@ -456,7 +266,7 @@ def _witnesses(feed_id: str, keys: _Keys) -> list[Verifier]:
     ]
 
 
-def _check_signatures(scan: _FeedScan, keys: _Keys) -> None:
+def _check_signatures(scan: _FeedScan, keys: Keys) -> None:
     feed_id = scan.report.feed
     place = f"{feed_id}/{CHECKPOINTS}"
     if scan.report.problems and not any(holder == feed_id for holder, _, _ in keys.certs):
@@ -477,7 +287,7 @@ def _check_signatures(scan: _FeedScan, keys: _Keys) -> None:
     _check_cosignatures(scan, keys)
 
 
-def _check_cosignatures(scan: _FeedScan, keys: _Keys) -> None:
+def _check_cosignatures(scan: _FeedScan, keys: Keys) -> None:
     path = scan.dir / COSIGNATURES
     if not path.exists():
         return
