@@ -25,7 +25,7 @@ from ejournal.log.merkle import CompactRange, leaf_hashes
 
 FEED = "0123456789abcdef0123456789abcdef"
 PREV = "2026-09-01T08:30:00.000+07:00"
-SETTINGS = settings(max_examples=300, deadline=None)
+SETTINGS = settings(max_examples=200, deadline=None)
 
 
 def test_the_native_scanner_is_built_and_used() -> None:
