@@ -15,13 +15,15 @@ import sys
 from datetime import datetime
 
 import pytest
+from conftest import School, append_entries, reference_path_only, rewrite
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ejournal.log import fastscan
+from ejournal.log import SigningPolicy, fastscan
 from ejournal.log.entry import Entry, parse_line_timed
 from ejournal.log.errors import FormatError
 from ejournal.log.merkle import CompactRange, leaf_hashes
+from ejournal.log.reader import check_lines, read_chunks
 
 FEED = "0123456789abcdef0123456789abcdef"
 PREV = "2026-09-01T08:30:00.000+07:00"
@@ -326,3 +328,23 @@ def test_a_stale_or_switched_off_library_is_not_used(tmp_path: os.PathLike[str])
         assert done.returncode == 3, "a library older than _scan.c was loaded"
     finally:
         os.utime(source, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+
+
+def test_check_lines_gives_the_verdict_of_the_bulk_parser(school: School) -> None:
+    with school.open(policy=SigningPolicy(max_unsigned_entries=50, background=False)) as feed:
+        append_entries(feed, 300, batch=7)
+    feed_dir = school.feed_dir
+    assert check_lines(feed_dir) == sum(map(len, read_chunks(feed_dir))) == 301
+    with reference_path_only():
+        assert check_lines(feed_dir) == 301
+    (segment,) = school.segments()
+    lines = segment.read_bytes().split(b"\n")
+    lines[150] = lines[150].replace(b'"v":1}', b'"v": 1}')  # not canonical
+    lines[151] = lines[151].replace(b'"seq":151', b'"seq":9')  # parses: not this check's job
+    rewrite(segment, b"\n".join(lines))
+    with pytest.raises(FormatError) as native:
+        check_lines(feed_dir)
+    with pytest.raises(FormatError) as reference:
+        list(read_chunks(feed_dir))
+    assert native.value.message == reference.value.message
+    assert "canonical" in native.value.message

@@ -333,7 +333,7 @@ static void push(uint8_t *stack, uint64_t *size, const uint8_t *leaf) {
  *
  * feed: the feed id (feed_len bytes); seq: the sequence number the first line must have;
  * prev_time: 1 + 29 bytes, [0] = 0 when there is no entry before, else the time before;
- * stack, size: the feed's compact range (64 hashes of room), updated.
+ * stack, size: the feed's compact range (64 hashes of room), updated; stack NULL: check only.
  * wanted: entry types whose lines to list (each name after its length byte, then a 0 byte);
  * picked: room for 2 * max_lines offsets, where the start and the LF of each such line go.
  * Returns the number of lines accepted; *next_pos is where the first line not taken starts,
@@ -363,13 +363,15 @@ size_t ej_scan(const uint8_t *buf, size_t pos, size_t end, const uint8_t *feed, 
             picked[2 * listed + 1] = (uint64_t)(lf - buf);
             listed++;
         }
-        uint8_t leaf[HASH];
-        SHA256_CTX ctx;
-        SHA256_Init(&ctx);
-        SHA256_Update(&ctx, &leaf_prefix, 1);
-        SHA256_Update(&ctx, line, (size_t)(lf - line));
-        SHA256_Final(leaf, &ctx);
-        push(stack, size, leaf);
+        if (stack) {
+            uint8_t leaf[HASH];
+            SHA256_CTX ctx;
+            SHA256_Init(&ctx);
+            SHA256_Update(&ctx, &leaf_prefix, 1);
+            SHA256_Update(&ctx, line, (size_t)(lf - line));
+            SHA256_Final(leaf, &ctx);
+            push(stack, size, leaf);
+        }
         pos = (size_t)(lf - buf) + 1;
         seq++;
         done++;
@@ -380,4 +382,4 @@ size_t ej_scan(const uint8_t *buf, size_t pos, size_t end, const uint8_t *feed, 
 }
 
 /* The version of this file's contract with fastscan.py: a library of another is not used. */
-int ej_scan_version(void) { return 2; }
+int ej_scan_version(void) { return 3; }

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .merkle import HASH_SIZE, CompactRange
 
-VERSION = 2  # ej_scan_version() of the library this module speaks to
+VERSION = 3  # ej_scan_version() of the library this module speaks to
 _HERE = Path(__file__).parent
 _LIBRARY_NAME = "_scan.so"
 _TIME_LEN = 29
@@ -77,11 +77,13 @@ def available() -> bool:
 class Scanner:
     """One feed's pass: its compact range and the time of its last entry, kept for the C side."""
 
-    def __init__(self, lib: ctypes.CDLL, feed_id: str, wanted: Iterable[str] = ()) -> None:
+    def __init__(
+        self, lib: ctypes.CDLL, feed_id: str, wanted: Iterable[str] = (), hashing: bool = True
+    ) -> None:
         self._scan = lib.ej_scan
         self._feed = feed_id.encode("ascii")
         self._time = ctypes.create_string_buffer(1 + _TIME_LEN)
-        self._stack = ctypes.create_string_buffer(64 * HASH_SIZE)
+        self._stack = ctypes.create_string_buffer(64 * HASH_SIZE) if hashing else None
         self._size = _U64(0)
         self._next = _SIZE_T(0)
         names = [name.encode("ascii") for name in wanted]
@@ -128,6 +130,8 @@ class Scanner:
     @property
     def tree(self) -> CompactRange:
         """The compact range of every leaf pushed so far (a copy)."""
+        if self._stack is None:
+            raise ValueError("a scanner made with hashing=False keeps no tree")
         size = self._size.value
         raw = self._stack.raw
         count = bin(size).count("1")
@@ -136,6 +140,8 @@ class Scanner:
 
     @tree.setter
     def tree(self, tree: CompactRange) -> None:
+        if self._stack is None:
+            raise ValueError("a scanner made with hashing=False keeps no tree")
         hashes = tree.hashes
         self._stack.raw = b"".join(hashes).ljust(64 * HASH_SIZE, b"\0")
         self._size.value = tree.size
@@ -155,10 +161,10 @@ class Scanner:
         return raw[1:].decode("ascii") if raw[0] else None
 
 
-def scanner(feed_id: str, wanted: Iterable[str] = ()) -> Scanner | None:
-    """A native scanner for ``feed_id`` that lists the lines of the ``wanted`` entry types, or
-    None (use the reference path)."""
+def scanner(feed_id: str, wanted: Iterable[str] = (), *, hashing: bool = True) -> Scanner | None:
+    """A native scanner for ``feed_id`` that lists the lines of the ``wanted`` entry types
+    (and, ``hashing=False``, only checks lines), or None (use the reference path)."""
     if not available() or len(feed_id) != 32 or not feed_id.isascii():
         return None
     assert _LIB is not None
-    return Scanner(_LIB, feed_id, wanted)
+    return Scanner(_LIB, feed_id, wanted, hashing)
