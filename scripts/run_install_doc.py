@@ -108,6 +108,11 @@ def walk_document(m: Machine, steps: list[tuple[str, str]]) -> None:
     check("open alarms: none" in joined, "status shows an alarm")
     check((m.top / "media/root-key/root.key").exists(), "the root key is not on its drive")
     check(not (m.units / "ejournal.service").exists(), "uninstall-service left the unit")
+    native = "from ejournal.log import fastscan; raise SystemExit(0 if fastscan.available() else 3)"
+    python = m.top / "opt/ejournal/.venv/bin/python"
+    built = subprocess.run([str(python), "-c", native], check=False)
+    check(built.returncode == 0, "section 1 did not build the native verify fast path (_scan.c)")
+    m.report.notes.append("section 1 built the native fast path of verification (gcc, libssl-dev)")
 
 
 def walk_upgrade(m: Machine, steps: list[tuple[str, str]], previous: str) -> None:
