@@ -3,9 +3,12 @@ the same verdicts as a full verification, from the new entries only."""
 
 from __future__ import annotations
 
-import pytest
-from conftest import School, append_entries
+import re
 
+import pytest
+from conftest import School, append_entries, reference_path_only
+
+from ejournal.log import extend
 from ejournal.log.checkpoint import parse_checkpoint, read_notes
 from ejournal.log.errors import IntegrityError
 from ejournal.log.extend import FeedState, verify_extension
@@ -84,3 +87,43 @@ def test_a_state_with_a_certificate_not_signed_by_the_root_is_refused(
     stranger = make_school(tmp_path / "stranger")  # type: ignore[operator]
     with pytest.raises(IntegrityError):
         whole.state.keys(stranger.root)
+
+
+TAMPERS = {
+    "none": lambda line: line,
+    "value": lambda line: line.replace(b'"value":"', b'"value":"x', 1),
+    "seq": lambda line: re.sub(rb'"seq":([0-9]+)', lambda m: b'"seq":%d' % (int(m[1]) + 1), line),
+    "time": lambda line: line.replace(b'"time":"20', b'"time":"19', 1),
+    "space": lambda line: line.replace(b'","', b'", "', 1),
+}
+
+
+@pytest.mark.parametrize("tamper", sorted(TAMPERS))
+def test_the_native_path_gives_the_reference_verdict(
+    grown: School, tamper: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ADR 0009: a chunk the native scanner vouches for leaves the state the reference path
+    would; any doubt goes to the reference, which names the problem."""
+    notes = _notes(grown)
+    first_note = read_notes(notes).records[0]
+    size = parse_checkpoint(first_note.note.text).size
+    early = notes[: first_note.offset + len(first_note.raw) + 1]
+    part = [(n, b"".join(x + b"\n" for x in d.split(b"\n")[:-1][:size])) for n, d in _chunks(grown)]
+    state = verify_extension(FeedState.empty(grown.feed_id), grown.root, early, b"", part).state
+    chunks = _chunks(grown, size)
+    name, data = chunks[0]
+    lines = data.split(b"\n")
+    lines[40] = TAMPERS[tamper](lines[40])
+    chunks[0] = (name, b"\n".join(lines))
+    vouched: list[bool] = []
+    real = extend._native_chunk
+    monkeypatch.setattr(
+        extend, "_native_chunk", lambda *a: vouched.append(real(*a) is not None) or real(*a)
+    )
+    native = verify_extension(state, grown.root, notes, b"", chunks)
+    with reference_path_only():
+        reference = verify_extension(state, grown.root, notes, b"", chunks)
+    assert native.problems == reference.problems
+    assert native.ok == (tamper == "none") and vouched[0] == (tamper == "none")
+    if native.ok:
+        assert native.state.to_json() == reference.state.to_json()
