@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .datadir import DataDir, DataDirError
+from .log import fastscan
 from .log.errors import FormatError, IntegrityError, KeyFileError, LogError
 from .log.feed import SigningPolicy
 from .log.keys import load_public_key
@@ -85,6 +86,9 @@ def verify(data_dir: Path, root_key: str | None, quiet: bool, record: bool) -> N
                 f"{feed.cosignatures} cosignatures, {state}"
                 + (f", {feed.unsigned_tail} not yet signed" if feed.unsigned_tail else "")
             )
+    slow = fastscan.unavailable_because()
+    if slow and not quiet:
+        click.echo(f"note: the native fast path of verification is {slow}: Python alone, slower")
     for problem in report.all_problems:
         click.echo(f"FAIL {problem}", err=True)
     if record:

@@ -348,3 +348,13 @@ def test_check_lines_gives_the_verdict_of_the_bulk_parser(school: School) -> Non
         list(read_chunks(feed_dir))
     assert native.value.message == reference.value.message
     assert "canonical" in native.value.message
+
+
+def test_verify_says_when_it_runs_without_the_native_scanner(school: School) -> None:
+    ejournal = [sys.executable, "-m", "ejournal.cli", "verify", str(school.path)]
+    env = dict(os.environ, EJOURNAL_PURE_VERIFY="1")
+    slow = subprocess.run(ejournal, env=env, capture_output=True, text=True, check=False)
+    fast = subprocess.run(ejournal, capture_output=True, text=True, check=False)
+    assert slow.returncode == fast.returncode == 0, slow.stderr + fast.stderr
+    assert "native fast path of verification is switched off" in slow.stdout
+    assert "native fast path" not in fast.stdout

@@ -29,19 +29,31 @@ def library_path() -> Path:
     return _HERE / _LIBRARY_NAME
 
 
+_WHY: str | None = None  # why the library is not used
+
+
 def _load() -> ctypes.CDLL | None:
+    global _WHY
     if os.environ.get("EJOURNAL_PURE_VERIFY") == "1":
+        _WHY = "switched off (EJOURNAL_PURE_VERIFY=1)"
         return None
     path = library_path()
     source = _HERE / "_scan.c"
-    if not path.exists() or (source.exists() and source.stat().st_mtime > path.stat().st_mtime):
-        return None  # never built here, or built from an older _scan.c
+    _WHY = "not built (install gcc and libssl-dev, then `make venv`)"
+    if not path.exists():
+        return None
+    if source.exists() and source.stat().st_mtime > path.stat().st_mtime:
+        _WHY = "built from an older _scan.c (run `make venv` again)"
+        return None
     try:
         lib = ctypes.CDLL(str(path))
         if lib.ej_scan_version() != VERSION:
+            _WHY = "built from another version of _scan.c (run `make venv` again)"
             return None
-    except (OSError, AttributeError):
+    except (OSError, AttributeError) as e:
+        _WHY = f"cannot be loaded: {e}"
         return None
+    _WHY = None
     lib.ej_scan.restype = _SIZE_T
     lib.ej_scan.argtypes = [
         ctypes.c_char_p,  # buf
@@ -72,6 +84,11 @@ def available() -> bool:
     if not _LOADED:
         _LIB, _LOADED = _load(), True
     return _LIB is not None
+
+
+def unavailable_because() -> str | None:
+    """Why verification runs in Python alone (None: the native scanner is used)."""
+    return None if available() else _WHY
 
 
 class Scanner:
