@@ -8,6 +8,7 @@ five times slower (ejournal/log/fastscan.py, docs/adr/0009-native-verify-fast-pa
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -23,18 +24,22 @@ LIBRARY = "ejournal/log/_scan.so"
 
 def compile_scanner(root: Path) -> str | None:
     """Compile the library next to its source. Returns None, or why it could not be built."""
-    compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    found = shutil.which("cc") or shutil.which("gcc")
+    compiler = shlex.split(os.environ["CC"]) if os.environ.get("CC") else [found] if found else []
     if not compiler:
         return "no C compiler (Debian: apt-get install gcc libssl-dev)"
     target = root / LIBRARY
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "_scan.so"
-        command = [compiler, "-O2", "-std=c11", "-shared", "-fPIC", "-o", str(out)]
+        command = [*compiler, "-O2", "-std=c11", "-shared", "-fPIC", "-o", str(out)]
         command += [str(root / SOURCE), "-lcrypto"]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+        except OSError as e:
+            return f"cannot run {compiler[0]}: {e}"
         if done.returncode != 0:
             first = (done.stderr.strip().splitlines() or ["(no output)"])[0]
-            return f"{compiler} failed: {first} (Debian: apt-get install gcc libssl-dev)"
+            return f"{compiler[0]} failed: {first} (Debian: apt-get install gcc libssl-dev)"
         shutil.copyfile(out, target.with_suffix(".so.new"))
     os.chmod(target.with_suffix(".so.new"), 0o755)
     os.replace(target.with_suffix(".so.new"), target)
