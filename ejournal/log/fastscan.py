@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .merkle import HASH_SIZE, CompactRange
 
-VERSION = 3  # ej_scan_version() of the library this module speaks to
+VERSION = 4  # ej_scan_version() of the library this module speaks to
 _HERE = Path(__file__).parent
 _LIBRARY_NAME = "_scan.so"
 _TIME_LEN = 29
@@ -71,6 +71,16 @@ def _load() -> ctypes.CDLL | None:
         ctypes.POINTER(_U64),  # picked (out)
         ctypes.POINTER(_SIZE_T),  # picked_count (out)
     ]
+    lib.ej_hash_lines.restype = _SIZE_T
+    lib.ej_hash_lines.argtypes = [
+        ctypes.c_char_p,  # buf
+        _SIZE_T,  # pos
+        _SIZE_T,  # end
+        _SIZE_T,  # max_lines
+        ctypes.c_char_p,  # stack (in and out)
+        ctypes.POINTER(_U64),  # size (in and out)
+        ctypes.POINTER(_SIZE_T),  # next_pos (out)
+    ]
     return lib
 
 
@@ -97,7 +107,7 @@ class Scanner:
     def __init__(
         self, lib: ctypes.CDLL, feed_id: str, wanted: Iterable[str] = (), hashing: bool = True
     ) -> None:
-        self._scan = lib.ej_scan
+        self._lib, self._scan = lib, lib.ej_scan
         self._feed = feed_id.encode("ascii")
         self._time = ctypes.create_string_buffer(1 + _TIME_LEN)
         self._stack = ctypes.create_string_buffer(64 * HASH_SIZE) if hashing else None
@@ -136,6 +146,16 @@ class Scanner:
             self._wanted,
             self._picked,
             ctypes.byref(self._picked_count),
+        )
+        return taken, self._next.value
+
+    def hash_lines(self, data: bytes, pos: int, end: int, limit: int) -> tuple[int, int]:
+        """Push the leaves of up to ``limit`` complete lines of ``data[pos:end]``, checking
+        nothing else. Returns how many, and where the first line not hashed starts."""
+        if self._stack is None:
+            raise ValueError("a scanner made with hashing=False keeps no tree")
+        taken = self._lib.ej_hash_lines(
+            data, pos, end, limit, self._stack, ctypes.byref(self._size), ctypes.byref(self._next)
         )
         return taken, self._next.value
 

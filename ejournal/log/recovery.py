@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import resume
+from . import fastscan, resume
 from .checkpoint import Checkpoint, parse_checkpoint
 from .entry import parse_line
 from .errors import FormatError, IntegrityError, RootMismatchError
@@ -167,11 +167,21 @@ class _Scan:
         """Read one segment from ``offset``; a cut to make (path, offset, line) or None."""
         out, target = self.out, self.target
         end = max(data.rfind(b"\n") + 1, offset)
-        lines = data[offset:end].split(b"\n")
-        lines.pop()  # b"" after the last LF
         torn = end < len(data)
         number = data.count(b"\n", 0, offset) + 1 if offset else 1
         need = max(0, target.size - out.size) if target is not None else 0
+        hasher = fastscan.scanner(self.feed_id) if need > 1000 else None
+        if hasher is not None:  # the signed part's leaves in C (docs/adr/0009)
+            hasher.tree = out.tree
+            taken, offset = hasher.hash_lines(data, offset, end, need)
+            out.tree, out.size, number = hasher.tree, out.size + taken, number + taken
+            if taken < need and torn:
+                raise IntegrityError(
+                    "incomplete line inside the signed part", place=f"{path.name}:{number}"
+                )
+            need = 0
+        lines = data[offset:end].split(b"\n")
+        lines.pop()  # b"" after the last LF
         if need:
             signed = lines[:need]
             out.tree.extend(leaf_hashes(signed))
