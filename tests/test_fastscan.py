@@ -8,7 +8,6 @@ lines (else the fast path would never run), with the same Merkle tree as the ref
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import subprocess
@@ -16,17 +15,13 @@ import sys
 from datetime import datetime
 
 import pytest
-from conftest import School, append_entries, reference_path_only, rewrite
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ejournal.log import SigningPolicy, fastscan
+from ejournal.log import fastscan
 from ejournal.log.entry import Entry, parse_line_timed
-from ejournal.log.errors import FormatError, RootMismatchError
+from ejournal.log.errors import FormatError
 from ejournal.log.merkle import CompactRange, leaf_hashes
-from ejournal.log.reader import check_lines, read_chunks
-from ejournal.log.recovery import reopen
-from ejournal.log.resume import RESUME
 
 FEED = "0123456789abcdef0123456789abcdef"
 PREV = "2026-09-01T08:30:00.000+07:00"
@@ -331,75 +326,3 @@ def test_a_stale_or_switched_off_library_is_not_used(tmp_path: os.PathLike[str])
         assert done.returncode == 3, "a library older than _scan.c was loaded"
     finally:
         os.utime(source, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
-
-
-def test_check_lines_gives_the_verdict_of_the_bulk_parser(school: School) -> None:
-    with school.open(policy=SigningPolicy(max_unsigned_entries=50, background=False)) as feed:
-        append_entries(feed, 300, batch=7)
-    feed_dir = school.feed_dir
-    assert check_lines(feed_dir) == sum(map(len, read_chunks(feed_dir))) == 301
-    with reference_path_only():
-        assert check_lines(feed_dir) == 301
-    (segment,) = school.segments()
-    lines = segment.read_bytes().split(b"\n")
-    lines[150] = lines[150].replace(b'"v":1}', b'"v": 1}')  # not canonical
-    lines[151] = lines[151].replace(b'"seq":151', b'"seq":9')  # parses: not this check's job
-    rewrite(segment, b"\n".join(lines))
-    with pytest.raises(FormatError) as native:
-        check_lines(feed_dir)
-    with pytest.raises(FormatError) as reference:
-        list(read_chunks(feed_dir))
-    assert native.value.message == reference.value.message
-    assert "canonical" in native.value.message
-
-
-def test_verify_says_when_it_runs_without_the_native_scanner(school: School) -> None:
-    ejournal = [sys.executable, "-m", "ejournal.cli", "verify", str(school.path)]
-    env = dict(os.environ, EJOURNAL_PURE_VERIFY="1")
-    slow = subprocess.run(ejournal, env=env, capture_output=True, text=True, check=False)
-    fast = subprocess.run(ejournal, capture_output=True, text=True, check=False)
-    assert slow.returncode == fast.returncode == 0, slow.stderr + fast.stderr
-    assert "native fast path of verification is switched off" in slow.stdout
-    assert "native fast path" not in fast.stdout
-
-
-def _reopened(school: School) -> tuple[object, ...]:
-    (school.feed_dir / RESUME).unlink(missing_ok=True)  # read the whole feed
-    r = reopen(school.feed_dir, school.data_dir.device_signer().verifier())
-    return (r.size, r.tree.root(), r.last_time, r.signed_size, r.segment_bytes, r.recovery)
-
-
-def test_reopening_hashes_the_signed_part_natively_with_the_reference_result(
-    school: School,
-) -> None:
-    policy = SigningPolicy(max_unsigned_entries=1500, background=False)
-    with school.open(policy=policy, segment_limit=300_000) as feed:
-        append_entries(feed, 2600, batch=100)
-    with school.open(policy=SigningPolicy(max_unsigned_entries=10_000, background=False)) as f:
-        append_entries(f, 20, batch=1)  # an unsigned tail after the last checkpoint
-    last = school.segments()[-1]
-    with last.open("ab") as out:
-        out.write(b'{"actor":"torn')  # and a torn last line, cut on open
-    native = _reopened(school)
-    with last.open("ab") as out:
-        out.write(b'{"actor":"torn')
-    with reference_path_only():
-        reference = _reopened(school)
-    assert native == reference and native[0] == 2621 and native[3] >= 2500
-    assert len(school.segments()) > 1
-
-
-def test_reopening_finds_a_changed_signed_line_natively_as_the_reference_does(
-    school: School,
-) -> None:
-    with school.open(policy=SigningPolicy(max_unsigned_entries=5000, background=False)) as f:
-        append_entries(f, 3000, batch=500)
-    (segment,) = school.segments()
-    data = segment.read_bytes()
-    rewrite(segment, data.replace(b'"seq":1234,', b'"seq":1234 ,', 1))
-    messages = []
-    for context in (contextlib.nullcontext(), reference_path_only()):
-        with context, pytest.raises(RootMismatchError) as e:
-            _reopened(school)
-        messages.append(str(e.value))
-    assert messages[0] == messages[1]
