@@ -28,6 +28,8 @@ from .db import CHUNK, IGNORED_TYPES, Projection, ProjectionError, merge_key, or
 from .lines import read_lines
 from .offload import OffloadingWriter, Worker, move_tables
 from .schema import DEFERRED_INDEXES, index_sql
+from .split import TABLES as SPLIT_TABLES
+from .split import SplitLoader, SplitUnsafe, SplitWorker, write_unknown
 from .times import utc
 
 # Below this many bytes of feeds everything runs in this process: starting other Pythons costs
@@ -62,7 +64,13 @@ def rebuild(feeds_dir: Path, path: Path, *, parallel: bool | None = None) -> int
     try:
         projection = Projection(tmp)
         try:
-            count = _load(projection, feed_dirs, tmp if parallel else None)
+            try:
+                count = _load(projection, feed_dirs, tmp if parallel else None, split=parallel)
+            except SplitUnsafe:  # the usual way, from the start (nothing of the split is kept)
+                projection.close()
+                _remove(tmp)
+                projection = Projection(tmp)
+                count = _load(projection, feed_dirs, tmp if parallel else None, split=False)
         finally:
             projection.close()
         _finish_check(checker, feed_dirs)
@@ -80,9 +88,16 @@ def rebuild(feeds_dir: Path, path: Path, *, parallel: bool | None = None) -> int
     return count
 
 
-def _load(projection: Projection, feed_dirs: Sequence[Path], offload_to: Path | None) -> int:
+def _load(
+    projection: Projection, feed_dirs: Sequence[Path], offload_to: Path | None, *, split: bool
+) -> int:
     """Apply every entry into the projection's (empty) file; with ``offload_to``, the largest
-    tables are written by a worker process beside it (:mod:`.offload`)."""
+    tables are written by a worker process beside it (:mod:`.split` when ``split`` and only one
+    feed has entries, else :mod:`.offload`).
+
+    Raises:
+        SplitUnsafe: the split met what it cannot be sure of; the file is to be thrown away.
+    """
     conn = projection.conn
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
@@ -90,6 +105,11 @@ def _load(projection: Projection, feed_dirs: Sequence[Path], offload_to: Path | 
     conn.execute("PRAGMA cache_size = -524288")  # 512 MB at most, while it lasts
     for name in DEFERRED_INDEXES:
         conn.execute(f"DROP INDEX {name}")
+    pending = [d for d in feed_dirs if next(read_lines(d, 1), None)] if split else []
+    if offload_to is not None and len(pending) == 1:
+        count = _load_split(projection, pending[0], offload_to)
+        _finish_load(conn)
+        return count
     worker = None
     if offload_to is not None:
         worker_file = offload_to.with_name(offload_to.name + ".offloaded")
@@ -114,8 +134,39 @@ def _load(projection: Projection, feed_dirs: Sequence[Path], offload_to: Path | 
         if worker is not None:
             worker.stop()
             _remove(worker.path)
+    _finish_load(conn)
+    return count
+
+
+def _finish_load(conn: Any) -> None:
     conn.execute("PRAGMA locking_mode = NORMAL")
     conn.execute("PRAGMA journal_mode = WAL")  # what Projection keeps; also drops the lock
+
+
+def _load_split(projection: Projection, feed_dir: Path, offload_to: Path) -> int:
+    """:func:`_load` of one feed split by entry type with a worker process (:mod:`.split`)."""
+    conn = projection.conn
+    worker_file = offload_to.with_name(offload_to.name + ".offloaded")
+    _remove(worker_file)
+    try:
+        worker = SplitWorker(worker_file, feed_dir, CHUNK)
+    except OSError as e:  # no second Python to be had: the usual way
+        raise SplitUnsafe(str(e)) from e
+    try:
+        loader = SplitLoader(conn, projection.cache, worker=False)
+        conn.execute("BEGIN")
+        count = loader.run(feed_dir, CHUNK, stop=worker.check)
+        position = (loader.feed, loader.position)
+        conn.execute("INSERT OR REPLACE INTO positions VALUES (?, ?)", position)
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('merge_last', ?)", (loader.merge_last,))
+        for name in DEFERRED_INDEXES:
+            conn.execute(index_sql(name))
+        write_unknown(conn, loader.unknown, worker.wait())
+        conn.execute("COMMIT")
+        move_tables(conn, worker_file, SPLIT_TABLES)
+    finally:
+        worker.stop()
+        _remove(worker_file)
     return count
 
 
@@ -258,4 +309,5 @@ def _remove(path: Path, *, keep_main: bool = False) -> None:
 
 
 if __name__ == "__main__":  # the second process: exit 0 when every line parses
+    gc.disable()  # each batch's entries go when the next comes: no cycles to look for
     check_feeds([Path(arg) for arg in sys.argv[1:]])
