@@ -15,9 +15,11 @@ from __future__ import annotations
 import gc
 import heapq
 import os
+import resource
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -36,6 +38,10 @@ from .times import utc
 # more than they save.
 PARALLEL_BYTES = 32 << 20
 
+# CPU seconds of each process of the last rebuild in this process ("main", "checker",
+# "worker"), for bench/bench_projection.py.
+CPU: dict[str, float] = {}
+
 
 def rebuild(feeds_dir: Path, path: Path, *, parallel: bool | None = None) -> int:
     """Build the projection from the feeds alone into ``path`` (replaced atomically).
@@ -53,6 +59,8 @@ def rebuild(feeds_dir: Path, path: Path, *, parallel: bool | None = None) -> int
         FormatError: a line of a feed does not parse; ``path`` is left as it was.
         ProjectionError: a feed's entries are out of order.
     """
+    CPU.clear()
+    started = time.process_time()
     feed_dirs = sorted(p for p in feeds_dir.iterdir() if p.is_dir())
     if parallel is None:
         parallel = bool(sys.executable) and _size(feed_dirs) >= PARALLEL_BYTES
@@ -85,6 +93,7 @@ def rebuild(feeds_dir: Path, path: Path, *, parallel: bool | None = None) -> int
             gc.enable()
     _remove(path, keep_main=True)
     os.replace(tmp, path)
+    CPU["main"] = time.process_time() - started
     return count
 
 
@@ -132,7 +141,7 @@ def _load(
             move_tables(conn, worker.path)
     finally:
         if worker is not None:
-            worker.stop()
+            _waited("worker", worker.stop)
             _remove(worker.path)
     _finish_load(conn)
     return count
@@ -165,7 +174,7 @@ def _load_split(projection: Projection, feed_dir: Path, offload_to: Path) -> int
         conn.execute("COMMIT")
         move_tables(conn, worker_file, SPLIT_TABLES)
     finally:
-        worker.stop()
+        _waited("worker", worker.stop)
         _remove(worker_file)
     return count
 
@@ -294,8 +303,21 @@ def _start_checker(feed_dirs: Sequence[Path]) -> subprocess.Popen[bytes] | None:
 def _finish_check(checker: subprocess.Popen[bytes] | None, feed_dirs: Sequence[Path]) -> None:
     """Wait for the second process's verdict; when it is not a plain yes, check here (which
     raises the parser's own error for a bad line)."""
-    if checker is None or checker.wait() != 0:
+    if checker is None or _waited("checker", checker.wait) != 0:
         check_feeds(feed_dirs)
+
+
+def _waited(name: str, wait: Callable[[], Any]) -> Any:
+    """``wait()`` for a process to end, adding its CPU time to :data:`CPU`."""
+    before = _children_cpu()
+    result = wait()
+    CPU[name] = CPU.get(name, 0.0) + _children_cpu() - before
+    return result
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _size(feed_dirs: Sequence[Path]) -> int:
