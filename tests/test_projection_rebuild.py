@@ -224,6 +224,10 @@ def test_the_split_writers_keep_each_process_to_its_tables() -> None:
     main.kind = "attendance.marked"  # a main process's handler naming the marks: give way
     with pytest.raises(SplitUnsafe):
         main.execute("UPDATE marks SET current = NULL")
+    main.kind = "student.left"  # nor one changing what the worker keeps a copy of
+    with pytest.raises(SplitUnsafe):
+        main.execute("UPDATE courses SET teacher = ?", ["x"])
+    assert main._judge("SELECT end FROM courses WHERE course = ?", shared=False) == 0
     main.kind = "credentials.compromised"  # shared: runs on the main process's empty marks
     assert main._judge("UPDATE marks SET invalid = 1 WHERE by = ?", shared=True) == 0
     assert main._judge(mark_insert, shared=True) == 2  # but never fills them

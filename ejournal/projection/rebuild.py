@@ -137,7 +137,7 @@ def _load(
             conn.execute(index_sql(name))
         conn.execute("COMMIT")
         if worker is not None:
-            worker.wait()
+            _waited("worker", worker.wait)
             move_tables(conn, worker.path)
     finally:
         if worker is not None:
@@ -170,7 +170,7 @@ def _load_split(projection: Projection, feed_dir: Path, offload_to: Path) -> int
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('merge_last', ?)", (loader.merge_last,))
         for name in DEFERRED_INDEXES:
             conn.execute(index_sql(name))
-        write_unknown(conn, loader.unknown, worker.wait())
+        write_unknown(conn, loader.unknown, _waited("worker", worker.wait))
         conn.execute("COMMIT")
         move_tables(conn, worker_file, SPLIT_TABLES)
     finally:

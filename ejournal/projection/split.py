@@ -63,6 +63,7 @@ SHARED_TYPES = frozenset(
         "class.created",  # a course's grade (late marks)
         "group.created",
         "course.created",
+        "course.teacher_changed",
         "lesson.recorded",  # the lesson's course, date and grade
         "credentials.compromised",  # R-SEC-3: which entries are invalid
         "credentials.reissued",
@@ -122,9 +123,10 @@ class SplitWriter(BatchedWriter):
 
     def _judge(self, sql: str, shared: bool) -> int:
         offloaded = bool(_OWN.search(sql))
+        reads = sql.lstrip().upper().startswith("SELECT")
         if not self.worker:  # the worker's tables: only what runs as well on their empty copies
-            if not offloaded:
-                return _RUN
+            if not offloaded:  # and the worker's copy of KEPT must not miss a change
+                return _TRIP if not shared and not reads and _KEPT.search(sql) else _RUN
             if not shared or _NOT_OWN.search(sql) or _insert_table(sql) is not None:
                 return _TRIP
             return _RUN
@@ -134,7 +136,7 @@ class SplitWriter(BatchedWriter):
             return _TRIP
         if shared:  # the main side's tables: empty here
             return _DROP if unkept and _insert_table(sql) is not None else _RUN
-        if unkept or (kept and not sql.lstrip().upper().startswith("SELECT")):
+        if unkept or (kept and not reads):
             return _TRIP
         return _RUN
 
