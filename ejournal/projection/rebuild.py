@@ -5,9 +5,11 @@ the result is the database the commands kept up to date (tests/test_projection.p
 it fast: a file nobody reads until it is complete (no journal, no fsync, one transaction, a
 large page cache), the pages' indexes made once at the end (schema.DEFERRED_INDEXES), lines
 decoded straight into their events (:mod:`.lines`), no garbage collector passes over the
-millions of live objects, and the strict check of every line (what the rebuild has always
-refused: :func:`ejournal.log.reader.read_chunks`) run beside it in a second process on a large
-school, so that it costs no time on a machine with two cores.
+millions of live objects, and, on a large school, two more processes: the strict check of every
+line (what the rebuild has always refused: :func:`ejournal.log.reader.read_chunks`), and the
+marks: with one feed, a worker that reads the feed and writes the marks itself (:mod:`.split`;
+when it meets what it cannot be sure of, the rebuild starts again the usual way), with several,
+one that writes the rows this process sends it (:mod:`.offload`).
 """
 
 from __future__ import annotations

@@ -7,12 +7,12 @@ itself and is the only one to run the handlers of the marks (:data:`MARK_TYPES`)
 process does not even decode those lines. Both walk the same lines in the same batches and check
 each line's place (its seq), and each keeps its own tables:
 
-* the worker owns the :data:`~.offload.OFFLOADED` tables (marks, their changes, final marks);
-  the main process owns all the others, and at the end copies the worker's tables in
-  (:func:`~.offload.move_tables`), as with :mod:`.offload`;
-* what the marks' handlers read besides their own tables (:data:`KEPT`: courses, groups,
-  periods, years, the school, compromises, receipts) is written in both processes by the
-  handlers of :data:`SHARED_TYPES`, which both run; so are the handlers' in-memory caches
+* the worker owns :data:`TABLES` (the marks and their changes); the main process owns all the
+  others, and at the end copies the worker's tables in (:func:`~.offload.move_tables`, page by
+  page), as with :mod:`.offload`;
+* what the marks' handlers read besides their own tables (:data:`KEPT`: courses, groups, the
+  school, compromises, receipts) is written in both processes by the handlers of
+  :data:`SHARED_TYPES`, which both run, and only by them; so are the handlers' in-memory caches
   (lessons, compromise windows, deadlines, sites);
 * in the worker, the other tables stay empty: a shared handler's plain inserts into them are
   dropped and its other statements run on the empty tables (and likewise for the offloaded
@@ -22,10 +22,16 @@ each line's place (its seq), and each keeps its own tables:
 
 Whatever falls outside these rules stops the split, and the rebuild starts again the usual way
 (:class:`SplitUnsafe`): a marks handler naming any table but its own and :data:`KEPT` (or
-writing one of :data:`KEPT`), any other handler naming an offloaded table, a plain insert into
-an offloaded table in the main process, and any line out of its place (a gap, a repeat, another
-feed's line). The worker's entries the model does not accept, and the main process's, are
-written to ``unknown_entries`` at the end, in the order of the lines, as if written in turn.
+writing one of :data:`KEPT`), any other handler naming the worker's tables or writing one of
+:data:`KEPT`, a plain insert into the worker's tables in the main process, any line out of its
+place (a gap, a repeat, another feed's line), and anything that stops the worker (a line the
+strict reader refuses included: the usual way then refuses it in its own words). The entries
+the model does not accept, found on both sides, are written to ``unknown_entries`` at the end,
+in the order of their lines, as if written in turn.
+
+On the 10-year demo school (3.5 million entries) this takes the main process from about 73 to
+about 48 CPU-seconds, the worker does about 45 and the strict check of every line about 18
+(bench/bench_projection.py prints each).
 """
 
 from __future__ import annotations
