@@ -244,3 +244,19 @@ def test_the_split_writers_keep_each_process_to_its_tables() -> None:
     # remarks and submission_marks are not the marks table
     assert main._judge("UPDATE remarks SET fixed_at = ?", shared=False) == 0
     assert main._judge("INSERT INTO submission_marks VALUES (?, ?, ?, ?)", shared=False) == 0
+
+
+def test_when_the_split_gives_way_the_usual_three_processes_give_the_kept_database(
+    built: sf.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ejournal.projection.rebuild as rebuild_module
+
+    def unsure(*args: object, **kwargs: object) -> int:
+        raise SplitUnsafe("for the test")
+
+    monkeypatch.setattr(rebuild_module, "_load_split", unsure)
+    target = tmp_path / "journal.sqlite"
+    rebuild(built.path / "feeds", target, parallel=True)  # the marks' rows sent: offload.py
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["journal.sqlite"]
+    assert dump(sqlite3.connect(target)) == kept_dump(built)
+    assert set(rebuild_module.CPU) == {"main", "checker", "worker"}
