@@ -29,9 +29,8 @@ strict reader refuses included: the usual way then refuses it in its own words).
 the model does not accept, found on both sides, are written to ``unknown_entries`` at the end,
 in the order of their lines, as if written in turn.
 
-On the 10-year demo school (3.5 million entries) this takes the main process from about 73 to
-about 48 CPU-seconds, the worker does about 45 and the strict check of every line about 18
-(bench/bench_projection.py prints each).
+On the 10-year demo school (3.5 million entries) this takes the main process from about 72 to
+about 52 CPU-seconds; the worker does about 52 (bench/bench_projection.py prints each).
 """
 
 from __future__ import annotations
