@@ -52,6 +52,7 @@ from ejournal.model.access import SYSTEM
 from ejournal.model.commands import people, structure
 from ejournal.model.ids import IdFactory
 from ejournal.projection.db import rebuild
+from ejournal.projection.rebuild import CPU as rebuild_cpu
 from ejournal.queries.diary import diary_week
 from ejournal.queries.grid import journal_grid
 from ejournal.queries.lesson import lesson_detail
@@ -408,11 +409,13 @@ def bench_rebuild(data: Path, target: Path | None = None) -> Path:
     count = rebuild(data / "feeds", target)
     took = time.perf_counter() - t0
     own, children = time.process_time() - own, _children_cpu() - children
+    each = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in rebuild_cpu.items())
     print(
         f"(a) rebuild: {count / took:,.0f} entries/s ({count:,} entries in {took:.1f} s wall); "
         f"target ≥ 100,000. CPU: this process {own:.1f} s ({count / max(own, 1e-9):,.0f} "
-        f"entries per CPU-second), other processes {children:.1f} s; load average "
-        f"{load:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} cores)"
+        f"entries per CPU-second), other processes {children:.1f} s; per process: {each}; "
+        f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after "
+        f"({os.cpu_count()} cores)"
     )
     return target
 

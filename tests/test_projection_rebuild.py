@@ -22,6 +22,7 @@ from ejournal.projection.db import Projection
 from ejournal.projection.lines import decode_line, decode_lines
 from ejournal.projection.offload import OffloadError, OffloadingWriter
 from ejournal.projection.rebuild import rebuild
+from ejournal.projection.split import SplitUnsafe, SplitWriter
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +136,127 @@ def test_a_statement_naming_offloaded_and_other_tables_is_refused() -> None:
         writer.execute("SELECT m.mark FROM marks m JOIN lessons l ON l.lesson = m.lesson")
     # submission_marks is not the marks table
     assert not writer._is_remote("SELECT 1 FROM submission_marks")
+
+
+# --- the rebuild split by entry type (ejournal/projection/split.py) ----------------------------
+
+
+def _split_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What each split of the rebuilds that follow came to: "split" or "unsafe: …"."""
+    import ejournal.projection.rebuild as rebuild_module
+
+    outcomes: list[str] = []
+    original = rebuild_module._load_split
+
+    def spy(*args: object, **kwargs: object) -> int:
+        try:
+            count = original(*args, **kwargs)  # type: ignore[arg-type]
+        except SplitUnsafe as e:
+            outcomes.append(f"unsafe: {e}")
+            raise
+        outcomes.append("split")
+        return count
+
+    monkeypatch.setattr(rebuild_module, "_load_split", spy)
+    return outcomes
+
+
+def test_the_split_rebuild_equals_the_kept_database(
+    built: sf.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fixture school has corrections, a revocation, final marks and a compromise (R-SEC-3)
+    # whose invalidation reaches both processes' tables.
+    outcomes = _split_outcomes(monkeypatch)
+    target = tmp_path / "journal.sqlite"
+    rebuild(built.path / "feeds", target, parallel=True)
+    assert outcomes == ["split"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["journal.sqlite"]
+    assert dump(sqlite3.connect(target)) == kept_dump(built)
+
+
+def test_the_split_keeps_unknown_entries_of_both_processes_in_order(
+    built: sf.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feeds = copy_feeds(built, tmp_path)
+    first = _append(feeds, {"what": 1}, kind="future.event")  # the main process's
+    second = _append(feeds, {"mark": "mrk-x", "lesson": "les-x"})  # the worker's
+    third = _append(feeds, {"what": 2}, kind="future.event")
+    outcomes = _split_outcomes(monkeypatch)
+    rebuild(feeds, tmp_path / "rebuilt.sqlite", parallel=True)
+    assert outcomes == ["split"]
+    applied = Projection(tmp_path / "applied.sqlite")
+    applied.catch_up(feeds)
+    applied.close()
+    rebuilt = sqlite3.connect(tmp_path / "rebuilt.sqlite")
+    assert rebuilt.execute("SELECT ref FROM unknown_entries ORDER BY rowid").fetchall() == [
+        (first,),
+        (second,),
+        (third,),
+    ]
+    assert dump(rebuilt) == dump(sqlite3.connect(tmp_path / "applied.sqlite"))
+
+
+def test_a_mark_for_a_lesson_never_recorded_makes_the_split_give_way(
+    built: sf.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker knows lessons only from its cache: a mark for a lesson it never saw would
+    # have it read the lessons table, which it does not keep. It gives up, and the rebuild
+    # starts again the usual way, to the same database as applying entry by entry.
+    feeds = copy_feeds(built, tmp_path)
+    mark = {"mark": "mrk-y", "lesson": "les-never", "student": built.ids.alekseev}
+    _append(feeds, mark | {"value": "5", "kind": "У"})
+    outcomes = _split_outcomes(monkeypatch)
+    rebuild(feeds, tmp_path / "rebuilt.sqlite", parallel=True)
+    assert len(outcomes) == 1 and "unsafe: mark.given: SELECT course" in outcomes[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feeds", "rebuilt.sqlite"]
+    applied = Projection(tmp_path / "applied.sqlite")
+    applied.catch_up(feeds)
+    applied.close()
+    rebuilt = sqlite3.connect(tmp_path / "rebuilt.sqlite")
+    assert rebuilt.execute("SELECT course FROM marks WHERE mark = 'mrk-y'").fetchall() == [("",)]
+    assert dump(rebuilt) == dump(sqlite3.connect(tmp_path / "applied.sqlite"))
+
+
+def test_the_split_writers_keep_each_process_to_its_tables() -> None:
+    main = SplitWriter(sqlite3.connect(":memory:"), worker=False)
+    worker = SplitWriter(sqlite3.connect(":memory:"), worker=True)
+    mark_insert = "INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
+    main.kind = "attendance.marked"  # a main process's handler naming the marks: give way
+    with pytest.raises(SplitUnsafe):
+        main.execute("UPDATE marks SET current = NULL")
+    main.kind = "student.left"  # nor one changing what the worker keeps a copy of
+    with pytest.raises(SplitUnsafe):
+        main.execute("UPDATE courses SET teacher = ?", ["x"])
+    assert main._judge("SELECT end FROM courses WHERE course = ?", shared=False) == 0
+    main.kind = "credentials.compromised"  # shared: runs on the main process's empty marks
+    assert main._judge("UPDATE marks SET invalid = 1 WHERE by = ?", shared=True) == 0
+    assert main._judge(mark_insert, shared=True) == 2  # but never fills them
+    worker.kind = "lesson.recorded"  # shared: the worker drops the main process's rows
+    assert worker.execute("INSERT INTO lesson_originals VALUES (?, ?, ?, ?, ?, ?)", [1] * 6) is None
+    assert worker._held == {}
+    worker.kind = "mark.given"  # a marks handler: its own tables, and reads of the kept ones
+    assert worker._judge(mark_insert, shared=False) == 0
+    assert worker._judge("SELECT end FROM courses WHERE course = ?", shared=False) == 0
+    with pytest.raises(SplitUnsafe):
+        worker.execute("UPDATE courses SET teacher = ?", ["x"])
+    with pytest.raises(SplitUnsafe):
+        worker.execute("SELECT course, date FROM lessons WHERE lesson = ?", ["les-x"])
+    # remarks and submission_marks are not the marks table
+    assert main._judge("UPDATE remarks SET fixed_at = ?", shared=False) == 0
+    assert main._judge("INSERT INTO submission_marks VALUES (?, ?, ?, ?)", shared=False) == 0
+
+
+def test_when_the_split_gives_way_the_usual_three_processes_give_the_kept_database(
+    built: sf.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ejournal.projection.rebuild as rebuild_module
+
+    def unsure(*args: object, **kwargs: object) -> int:
+        raise SplitUnsafe("for the test")
+
+    monkeypatch.setattr(rebuild_module, "_load_split", unsure)
+    target = tmp_path / "journal.sqlite"
+    rebuild(built.path / "feeds", target, parallel=True)  # the marks' rows sent: offload.py
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["journal.sqlite"]
+    assert dump(sqlite3.connect(target)) == kept_dump(built)
+    assert set(rebuild_module.CPU) == {"main", "checker", "worker"}

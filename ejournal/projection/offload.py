@@ -41,8 +41,8 @@ class OffloadError(Exception):
     """A statement names offloaded and other tables together, or the worker failed."""
 
 
-def _offloaded_indexes() -> list[str]:
-    return [n for n in DEFERRED_INDEXES if re.search(rf"ON ({'|'.join(OFFLOADED)}) ", index_sql(n))]
+def _offloaded_indexes(tables: Sequence[str] = OFFLOADED) -> list[str]:
+    return [n for n in DEFERRED_INDEXES if re.search(rf"ON ({'|'.join(tables)}) ", index_sql(n))]
 
 
 class _Rows:
@@ -182,12 +182,14 @@ def _serve(path: str, pipe: Connection) -> None:
         pipe.send(("error", repr(e)))
 
 
-def move_tables(conn: sqlite3.Connection, worker_file: Path) -> None:
+def move_tables(
+    conn: sqlite3.Connection, worker_file: Path, tables: Sequence[str] = OFFLOADED
+) -> None:
     """Copy the offloaded tables from the worker's file into ``conn``'s (empty there)."""
     conn.execute("ATTACH DATABASE ? AS offloaded", (str(worker_file),))
     try:
         conn.execute("BEGIN")
-        for table in OFFLOADED:
+        for table in tables:
             conn.execute(f"INSERT INTO main.{table} SELECT * FROM offloaded.{table}")
         conn.execute("COMMIT")
     finally:

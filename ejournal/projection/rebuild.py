@@ -5,9 +5,11 @@ the result is the database the commands kept up to date (tests/test_projection.p
 it fast: a file nobody reads until it is complete (no journal, no fsync, one transaction, a
 large page cache), the pages' indexes made once at the end (schema.DEFERRED_INDEXES), lines
 decoded straight into their events (:mod:`.lines`), no garbage collector passes over the
-millions of live objects, and the strict check of every line (what the rebuild has always
-refused: :func:`ejournal.log.reader.read_chunks`) run beside it in a second process on a large
-school, so that it costs no time on a machine with two cores.
+millions of live objects, and, on a large school, two more processes: the strict check of every
+line (what the rebuild has always refused: :func:`ejournal.log.reader.read_chunks`), and the
+marks: with one feed, a worker that reads the feed and writes the marks itself (:mod:`.split`;
+when it meets what it cannot be sure of, the rebuild starts again the usual way), with several,
+one that writes the rows this process sends it (:mod:`.offload`).
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ from __future__ import annotations
 import gc
 import heapq
 import os
+import resource
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
+from ..log import reader as log_reader
 from ..log.reader import read_chunks
 from .apply import HANDLERS, Cache, Ctx, is_compromised
 from .batch import BatchedWriter
@@ -28,11 +33,17 @@ from .db import CHUNK, IGNORED_TYPES, Projection, ProjectionError, merge_key, or
 from .lines import read_lines
 from .offload import OffloadingWriter, Worker, move_tables
 from .schema import DEFERRED_INDEXES, index_sql
+from .split import TABLES as SPLIT_TABLES
+from .split import SplitLoader, SplitUnsafe, SplitWorker, write_unknown
 from .times import utc
 
 # Below this many bytes of feeds everything runs in this process: starting other Pythons costs
 # more than they save.
 PARALLEL_BYTES = 32 << 20
+
+# CPU seconds of each process of the last rebuild in this process ("main", "checker",
+# "worker"), for bench/bench_projection.py.
+CPU: dict[str, float] = {}
 
 
 def rebuild(feeds_dir: Path, path: Path, *, parallel: bool | None = None) -> int:
@@ -51,6 +62,8 @@ def rebuild(feeds_dir: Path, path: Path, *, parallel: bool | None = None) -> int
         FormatError: a line of a feed does not parse; ``path`` is left as it was.
         ProjectionError: a feed's entries are out of order.
     """
+    CPU.clear()
+    started = time.process_time()
     feed_dirs = sorted(p for p in feeds_dir.iterdir() if p.is_dir())
     if parallel is None:
         parallel = bool(sys.executable) and _size(feed_dirs) >= PARALLEL_BYTES
@@ -62,7 +75,13 @@ def rebuild(feeds_dir: Path, path: Path, *, parallel: bool | None = None) -> int
     try:
         projection = Projection(tmp)
         try:
-            count = _load(projection, feed_dirs, tmp if parallel else None)
+            try:
+                count = _load(projection, feed_dirs, tmp if parallel else None, split=parallel)
+            except SplitUnsafe:  # the usual way, from the start (nothing of the split is kept)
+                projection.close()
+                _remove(tmp)
+                projection = Projection(tmp)
+                count = _load(projection, feed_dirs, tmp if parallel else None, split=False)
         finally:
             projection.close()
         _finish_check(checker, feed_dirs)
@@ -77,12 +96,20 @@ def rebuild(feeds_dir: Path, path: Path, *, parallel: bool | None = None) -> int
             gc.enable()
     _remove(path, keep_main=True)
     os.replace(tmp, path)
+    CPU["main"] = time.process_time() - started
     return count
 
 
-def _load(projection: Projection, feed_dirs: Sequence[Path], offload_to: Path | None) -> int:
+def _load(
+    projection: Projection, feed_dirs: Sequence[Path], offload_to: Path | None, *, split: bool
+) -> int:
     """Apply every entry into the projection's (empty) file; with ``offload_to``, the largest
-    tables are written by a worker process beside it (:mod:`.offload`)."""
+    tables are written by a worker process beside it (:mod:`.split` when ``split`` and only one
+    feed has entries, else :mod:`.offload`).
+
+    Raises:
+        SplitUnsafe: the split met what it cannot be sure of; the file is to be thrown away.
+    """
     conn = projection.conn
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
@@ -90,6 +117,11 @@ def _load(projection: Projection, feed_dirs: Sequence[Path], offload_to: Path | 
     conn.execute("PRAGMA cache_size = -524288")  # 512 MB at most, while it lasts
     for name in DEFERRED_INDEXES:
         conn.execute(f"DROP INDEX {name}")
+    pending = [d for d in feed_dirs if next(read_lines(d, 1), None)] if split else []
+    if offload_to is not None and len(pending) == 1:
+        count = _load_split(projection, pending[0], offload_to)
+        _finish_load(conn)
+        return count
     worker = None
     if offload_to is not None:
         worker_file = offload_to.with_name(offload_to.name + ".offloaded")
@@ -108,14 +140,45 @@ def _load(projection: Projection, feed_dirs: Sequence[Path], offload_to: Path | 
             conn.execute(index_sql(name))
         conn.execute("COMMIT")
         if worker is not None:
-            worker.wait()
+            _waited("worker", worker.wait)
             move_tables(conn, worker.path)
     finally:
         if worker is not None:
-            worker.stop()
+            _waited("worker", worker.stop)
             _remove(worker.path)
+    _finish_load(conn)
+    return count
+
+
+def _finish_load(conn: Any) -> None:
     conn.execute("PRAGMA locking_mode = NORMAL")
     conn.execute("PRAGMA journal_mode = WAL")  # what Projection keeps; also drops the lock
+
+
+def _load_split(projection: Projection, feed_dir: Path, offload_to: Path) -> int:
+    """:func:`_load` of one feed split by entry type with a worker process (:mod:`.split`)."""
+    conn = projection.conn
+    worker_file = offload_to.with_name(offload_to.name + ".offloaded")
+    _remove(worker_file)
+    try:
+        worker = SplitWorker(worker_file, feed_dir, CHUNK)
+    except OSError as e:  # no second Python to be had: the usual way
+        raise SplitUnsafe(str(e)) from e
+    try:
+        loader = SplitLoader(conn, projection.cache, worker=False)
+        conn.execute("BEGIN")
+        count = loader.run(feed_dir, CHUNK, stop=worker.check)
+        position = (loader.feed, loader.position)
+        conn.execute("INSERT OR REPLACE INTO positions VALUES (?, ?)", position)
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('merge_last', ?)", (loader.merge_last,))
+        for name in DEFERRED_INDEXES:
+            conn.execute(index_sql(name))
+        write_unknown(conn, loader.unknown, _waited("worker", worker.wait))
+        conn.execute("COMMIT")
+        move_tables(conn, worker_file, SPLIT_TABLES)
+    finally:
+        _waited("worker", worker.stop)
+        _remove(worker_file)
     return count
 
 
@@ -224,7 +287,13 @@ def check_feeds(feed_dirs: Sequence[Path]) -> None:
     Raises:
         FormatError: the first line that does not parse.
     """
+    # The log's check_lines gives read_chunks's verdict through its native scanner, several
+    # times faster; a log without it (or without the scanner built) reads the chunks.
+    check_lines = getattr(log_reader, "check_lines", None)
     for feed_dir in feed_dirs:
+        if check_lines is not None:
+            check_lines(feed_dir)
+            continue
         for _ in read_chunks(feed_dir):
             pass
 
@@ -243,8 +312,21 @@ def _start_checker(feed_dirs: Sequence[Path]) -> subprocess.Popen[bytes] | None:
 def _finish_check(checker: subprocess.Popen[bytes] | None, feed_dirs: Sequence[Path]) -> None:
     """Wait for the second process's verdict; when it is not a plain yes, check here (which
     raises the parser's own error for a bad line)."""
-    if checker is None or checker.wait() != 0:
+    if checker is None or _waited("checker", checker.wait) != 0:
         check_feeds(feed_dirs)
+
+
+def _waited(name: str, wait: Callable[[], Any]) -> Any:
+    """``wait()`` for a process to end, adding its CPU time to :data:`CPU`."""
+    before = _children_cpu()
+    result = wait()
+    CPU[name] = CPU.get(name, 0.0) + _children_cpu() - before
+    return result
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _size(feed_dirs: Sequence[Path]) -> int:
@@ -258,4 +340,5 @@ def _remove(path: Path, *, keep_main: bool = False) -> None:
 
 
 if __name__ == "__main__":  # the second process: exit 0 when every line parses
+    gc.disable()  # each batch's entries go when the next comes: no cycles to look for
     check_feeds([Path(arg) for arg in sys.argv[1:]])
