@@ -25,8 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from ..log import reader as log_reader
-from ..log.reader import read_chunks
+from ..log.reader import check_lines
 from .apply import HANDLERS, Cache, Ctx, is_compromised
 from .batch import BatchedWriter
 from .db import CHUNK, IGNORED_TYPES, Projection, ProjectionError, merge_key, order_text
@@ -287,15 +286,8 @@ def check_feeds(feed_dirs: Sequence[Path]) -> None:
     Raises:
         FormatError: the first line that does not parse.
     """
-    # The log's check_lines gives read_chunks's verdict through its native scanner, several
-    # times faster; a log without it (or without the scanner built) reads the chunks.
-    check_lines = getattr(log_reader, "check_lines", None)
     for feed_dir in feed_dirs:
-        if check_lines is not None:
-            check_lines(feed_dir)
-            continue
-        for _ in read_chunks(feed_dir):
-            pass
+        check_lines(feed_dir)  # read_chunks's verdict, through the log's native scanner if built
 
 
 def _start_checker(feed_dirs: Sequence[Path]) -> subprocess.Popen[bytes] | None:
