@@ -40,9 +40,15 @@ class _OutOfDomain(Exception):
     pass
 
 
+_STR = frozenset((str,))
+_SCALARS = frozenset((str, bool, type(None)))
+
+
 def _walk(value: Any) -> bool:
     """Fast check of the domain (strings, the commonest values, cost one type test)."""
     kind = type(value)
+    if kind is dict and _flat(value):
+        return False
     if kind is str or kind is bool or value is None:
         return False
     if kind is int:
@@ -65,6 +71,17 @@ def _walk(value: Any) -> bool:
                 needs_reference |= _walk(sub)
         return needs_reference
     raise _OutOfDomain
+
+
+def _flat(value: dict[Any, Any]) -> bool:
+    """Whether an object is certainly in the domain and needs no reference encoder, checked
+    in C loops: ASCII string keys and string, boolean or null values (most of the log's data).
+    False says nothing: the general walk decides."""
+    return (
+        set(map(type, value)) <= _STR
+        and all(map(str.isascii, value))
+        and set(map(type, value.values())) <= _SCALARS
+    )
 
 
 def _explain(value: Any, path: str) -> None:
