@@ -359,10 +359,15 @@ def parse_lines(lines: list[bytes], buffer: bytes = b"") -> tuple[list[Entry], l
     body = b"\n".join(lines) + b"\n"
     # A line given with an LF inside would be read as two: such a list goes line by line.
     block = parse_block(body) if body.count(b"\n") == len(lines) else _parse_slowly(lines)
-    times = list(map(_TIME, block.entries))
+    return block.entries, _moments(block.entries)
+
+
+def _moments(entries: list[Entry]) -> list[datetime]:
+    """Each entry's time as a datetime, each distinct time parsed once."""
+    times = list(map(_TIME, entries))
     distinct = list(set(times))
     at = dict(zip(distinct, map(datetime.fromisoformat, distinct), strict=True))
-    return block.entries, [at[t] for t in times]
+    return [at[t] for t in times]
 
 
 def decode_checked(lines: list[bytes]) -> tuple[list[Entry], list[datetime]]:
@@ -375,10 +380,7 @@ def decode_checked(lines: list[bytes]) -> tuple[list[Entry], list[datetime]]:
     if not lines:
         return [], []
     entries = _DECODER.decode_lines(b"\n".join(lines) + b"\n")
-    times = list(map(_TIME, entries))
-    distinct = list(set(times))
-    at = dict(zip(distinct, map(datetime.fromisoformat, distinct), strict=True))
-    return entries, [at[t] for t in times]
+    return entries, _moments(entries)
 
 
 def _parse_slowly(lines: list[bytes]) -> Block:

@@ -345,16 +345,17 @@ class Feed:
         self._maybe_sign()
 
     def _made_durable(self, batches: list[_Batch]) -> None:
-        st = self._st
-        if self._hasher is not None and batches:
-            self._hasher.tree = st.tree
-            for b in batches:
-                self._hasher.hash_lines(b.lines, 0, len(b.lines), len(b.entries))
-            st.tree = self._hasher.tree
+        st, hasher = self._st, self._hasher
+        if hasher is not None:
+            hasher.tree = st.tree
         for b in batches:
-            if self._hasher is None:
+            if hasher is None:
                 st.tree.extend(b.leaves)
+            else:
+                hasher.hash_lines(b.lines, 0, len(b.lines), len(b.entries))
             st.size += len(b.entries)
+        if hasher is not None:
+            st.tree = hasher.tree
         if batches and st.first_unsigned_at is None:
             st.first_unsigned_at = _time.monotonic()
 

@@ -127,7 +127,7 @@ def _scan_feed(feed_dir: Path, root: Ed25519Verifier, keys: Keys) -> _FeedScan:
         except IntegrityError:
             # A problem found with the native scanner is named by the reference path alone:
             # in a feed with several faults the two may meet a different one first.
-            if fastscan.scanner(feed_dir.name) is None:
+            if not fastscan.available():
                 raise
             keys.rollback(known)
             _scan_entries(feed_dir, report, checkpoints, root, keys, native=False)
