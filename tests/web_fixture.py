@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from litestar import Litestar
+from litestar.datastructures import State
 from litestar.testing import TestClient
 from school import Sch
 
@@ -74,8 +77,37 @@ def people_by_role(sch: Sch) -> dict[str, str]:
     }
 
 
+class Current:
+    """Stands for the journal or auth store of the running test: attribute reads go to it."""
+
+    def __init__(self) -> None:
+        self.target: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.target, name)
+
+
+@dataclass(frozen=True)
+class SharedApp:
+    """One web app for every test of a worker (process): building one takes ~0.7 s of CPU
+    (Litestar inspects every handler's signature), once per test that was a fifth of the suite.
+    Its startup hooks keep the objects create_app was given: these stand-ins forward to the
+    running test's journal and auth store."""
+
+    app: Litestar
+    journal: Current
+    auth: Current
+
+
+@pytest.fixture(scope="session")
+def shared_app(tmp_path_factory: pytest.TempPathFactory) -> SharedApp:
+    journal, auth = Current(), Current()
+    app = create_app(tmp_path_factory.mktemp("no-school"), journal=journal, auth=auth)  # type: ignore[arg-type]
+    return SharedApp(app, journal, auth)
+
+
 @pytest.fixture
-def web(sch: Sch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
+def web(sch: Sch, shared_app: SharedApp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     time = FakeTime()
     fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # argon2id, cheap for tests
     auth = AuthStore(tmp_path_factory.mktemp("auth") / "auth.sqlite", clock=time, hasher=fast)
@@ -83,8 +115,17 @@ def web(sch: Sch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     for role, person in people_by_role(sch).items():
         auth.set_password(person, role, PASSWORD)
         logins[role] = role
-    app = create_app(sch.j.data_dir.path, journal=sch.j, auth=auth)
-    with TestClient(app, base_url="https://testserver.local") as client:
-        client.follow_redirects = False
-        yield Web(sch, auth, client, time, logins)
-    auth.close()
+    app = shared_app.app
+    # What create_app(sch.j.data_dir.path, journal=sch.j, auth=auth) would start with: the
+    # state of the previous test (its mail store, its replication thread) is not kept.
+    app.state = State({"secure_cookies": True})
+    shared_app.journal.target, shared_app.auth.target = sch.j, auth
+    try:
+        with TestClient(app, base_url="https://testserver.local") as client:
+            # the startup hooks ran: pages and tests see the real objects
+            app.state.journal, app.state.auth = sch.j, auth
+            client.follow_redirects = False
+            yield Web(sch, auth, client, time, logins)
+    finally:
+        shared_app.journal.target = shared_app.auth.target = None
+        auth.close()
