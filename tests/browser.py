@@ -39,29 +39,48 @@ PHONE = {"width": 360, "height": 740}
 
 
 def free_port() -> int:
+    """A loopback port free now, for a server in another process (in this process, serve a
+    ``loopback_socket()`` instead: the port is held from the start, no other test takes it)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def live_server(app: Litestar) -> Iterator[str]:
-    """Serve ``app`` with uvicorn in a thread on a free loopback port; yields its base URL."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+def loopback_socket() -> socket.socket:
+    """A socket bound to a port of 127.0.0.1 the system chose, for uvicorn to listen on."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def start_uvicorn(server: uvicorn.Server, sock: socket.socket, what: str) -> threading.Thread:
+    """Run ``server`` on ``sock`` in a daemon thread; return once it accepts connections."""
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
+            raise RuntimeError(f"the {what} did not start")
         time.sleep(0.02)
+    return thread
+
+
+@contextmanager
+def live_server(app: Litestar) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread on a free loopback port; yields its base URL."""
+    sock = loopback_socket()
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
     try:
-        yield f"http://127.0.0.1:{port}"
+        thread = start_uvicorn(server, sock, "test server")
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            thread.join(10)
     finally:
-        server.should_exit = True
-        thread.join(10)
+        sock.close()
 
 
 @pytest.fixture(scope="session")
