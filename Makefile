@@ -22,9 +22,13 @@ AXE_VERSION := 4.14.1
 AXE := .cache/axe/node_modules/axe-core/axe.min.js
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # `make test` runs the tests that need root (the real `ejournal install-service`) and walks
-# docs/INSTALL.md as root (scripts/run_install_doc.py, 2-5 min: two fresh venvs); not root,
+# docs/INSTALL.md as root (scripts/run_install_doc.py, about 2 min: two fresh venvs); not root,
 # through sudo. `make test EJOURNAL_REQUIRE_ROOT_TESTS=0` accepts not running them, and says so.
 EJOURNAL_REQUIRE_ROOT_TESTS ?= 1
+# pytest runs in TEST_WORKERS processes (pytest-xdist), a test file's tests all in one of them
+# (their module fixtures are built once); the walk runs beside it, its output kept in a file
+# and shown at the end. `make test TEST_WORKERS=0` runs pytest in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: demo test bench venv clean debian-deps debian-test-deps debian-build-deps
 
@@ -69,10 +73,26 @@ $(AXE):
 	npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@$(AXE_VERSION)
 
 test: $(VENV)/.installed-test debian-test-deps $(AXE)
-	EJOURNAL_REQUIRE_ROOT_TESTS=$(EJOURNAL_REQUIRE_ROOT_TESTS) $(BIN)/python -m pytest -q
-	@if [ "$(EJOURNAL_REQUIRE_ROOT_TESTS)" = 0 ]; then \
+	@walk_log=$$(mktemp); walk_pid=; \
+	if [ "$(EJOURNAL_REQUIRE_ROOT_TESTS)" != 0 ]; then \
+		echo "scripts/run_install_doc.py runs beside pytest; its output comes at the end"; \
+		$(if $(SUDO),$(SUDO) -v;) \
+		$(SUDO) $(BIN)/python scripts/run_install_doc.py >"$$walk_log" 2>&1 </dev/null & \
+		walk_pid=$$!; \
+	fi; \
+	EJOURNAL_REQUIRE_ROOT_TESTS=$(EJOURNAL_REQUIRE_ROOT_TESTS) $(BIN)/python -m pytest -q \
+		$(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile); \
+	tests=$$?; walk=0; \
+	if [ -z "$$walk_pid" ]; then \
 		echo "NOT RUN: scripts/run_install_doc.py (EJOURNAL_REQUIRE_ROOT_TESTS=0)"; \
-	else $(SUDO) $(BIN)/python scripts/run_install_doc.py; fi
+	else \
+		wait $$walk_pid; walk=$$?; \
+		echo "--- scripts/run_install_doc.py (exit code $$walk) ---"; cat "$$walk_log"; \
+	fi; \
+	rm -f "$$walk_log"; \
+	if [ $$tests != 0 ]; then echo "make test: pytest FAILED (exit code $$tests)"; fi; \
+	if [ $$walk != 0 ]; then echo "make test: run_install_doc.py FAILED (exit code $$walk)"; fi; \
+	[ $$tests = 0 ] && [ $$walk = 0 ]
 
 demo: $(VENV)/.installed debian-deps
 	@if [ ! -d "$(DEMO)/feeds" ]; then \

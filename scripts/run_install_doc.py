@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Walk docs/INSTALL.md as root, every block in order, and time it (issue #10).
 
-``make test`` runs this after pytest (as root, through sudo when needed). The walk happens in
+``make test`` runs this beside pytest (as root, through sudo when needed). The walk happens in
 a fresh folder (``/var/lib/ejournal-walk-*``: not under /tmp, which the unit's PrivateTmp would
 hide) that stands for the machine's ``/``: ``/media/…``, ``/opt/ejournal``,
 ``/usr/local/bin/ejournal`` and ``/var/lib/ejournal`` are put under it, and the service runs

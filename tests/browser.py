@@ -39,29 +39,48 @@ PHONE = {"width": 360, "height": 740}
 
 
 def free_port() -> int:
+    """A loopback port free now, for a server in another process (in this process, serve a
+    ``loopback_socket()`` instead: the port is held from the start, no other test takes it)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def live_server(app: Litestar) -> Iterator[str]:
-    """Serve ``app`` with uvicorn in a thread on a free loopback port; yields its base URL."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+def loopback_socket() -> socket.socket:
+    """A socket bound to a port of 127.0.0.1 the system chose, for uvicorn to listen on."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def start_uvicorn(server: uvicorn.Server, sock: socket.socket, what: str) -> threading.Thread:
+    """Run ``server`` on ``sock`` in a daemon thread; return once it accepts connections."""
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
+            raise RuntimeError(f"the {what} did not start")
         time.sleep(0.02)
+    return thread
+
+
+@contextmanager
+def live_server(app: Litestar) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread on a free loopback port; yields its base URL."""
+    sock = loopback_socket()
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
     try:
-        yield f"http://127.0.0.1:{port}"
+        thread = start_uvicorn(server, sock, "test server")
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            thread.join(10)
     finally:
-        server.should_exit = True
-        thread.join(10)
+        sock.close()
 
 
 @pytest.fixture(scope="session")
@@ -92,7 +111,9 @@ def serious_accessibility_issues(page: Any) -> list[str]:
     if not AXE.exists():
         pytest.fail(f"axe-core is missing at {AXE}: `make test` installs it with npm")
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("axe.run()")
+    # Only the violations are read: axe then skips the selectors of what passed (its documented
+    # performance option); the violations it reports are the same.
+    result = page.evaluate("axe.run({resultTypes: ['violations']})")
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]
@@ -136,14 +157,23 @@ class Site:
         page.wait_for_load_state()
 
 
+@pytest.fixture(scope="session")
+def shared_http_app(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The web app served to Chromium over http (cookies not Secure), one per worker."""
+    from web_fixture import SharedApp
+
+    return SharedApp.build(tmp_path_factory, secure_cookies=False)
+
+
 @pytest.fixture
-def site(sch: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(
+    sch: Any, shared_http_app: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
     """The small school served over http on loopback, accounts as in ``web_fixture``."""
     from argon2 import PasswordHasher
     from web_fixture import PASSWORD, FakeTime, people_by_role
 
     from ejournal.auth import AuthStore
-    from web import create_app
 
     fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     auth = AuthStore(tmp_path_factory.mktemp("auth") / "auth.sqlite", clock=FakeTime(), hasher=fast)
@@ -151,7 +181,8 @@ def site(sch: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     for role, person in people_by_role(sch).items():
         auth.set_password(person, role, PASSWORD)
         logins[role] = role
-    app = create_app(sch.j.data_dir.path, journal=sch.j, auth=auth, secure_cookies=False)
-    with live_server(app) as url:
-        yield Site(url, sch, logins, PASSWORD)
-    auth.close()
+    try:
+        with shared_http_app.serving(sch.j, auth, live_server) as url:
+            yield Site(url, sch, logins, PASSWORD)
+    finally:
+        auth.close()

@@ -4,43 +4,38 @@ base64 SHA-256 of the server certificate's public key, never "ignore all errors"
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import uvicorn
-from browser import CHROMIUM, CHROMIUM_ARGS, free_port
+from browser import CHROMIUM, CHROMIUM_ARGS, loopback_socket, start_uvicorn
 from litestar import Litestar
 
 
 @contextmanager
 def https_server(app: Litestar, data_dir: Path) -> Iterator[str]:
     """Serve ``app`` over https with DATA_DIR/tls on a free loopback port; yields its URL."""
-    port = free_port()
+    sock = loopback_socket()
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
-        port=port,
+        port=sock.getsockname()[1],
         log_level="warning",
         ssl_certfile=str(data_dir / "tls" / "server.crt"),
         ssl_keyfile=str(data_dir / "tls" / "server.key"),
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the https server did not start")
-        time.sleep(0.02)
     try:
-        yield f"https://localhost:{port}"
+        thread = start_uvicorn(server, sock, "https server")
+        try:
+            yield f"https://localhost:{config.port}"
+        finally:
+            server.should_exit = True
+            thread.join(10)
     finally:
-        server.should_exit = True
-        thread.join(10)
+        sock.close()
 
 
 def launch_pinned(browser_type: Any, spki: str | None) -> Any:

@@ -18,20 +18,22 @@ PASSWORD = "пароль-для-тестов"
 
 
 @pytest.fixture
-def student_site(sch: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+def student_site(
+    sch: Any, shared_http_app: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Any]]:
     from argon2 import PasswordHasher
     from web_fixture import FakeTime
 
     from ejournal.auth import AuthStore
-    from web import create_app
 
     fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     auth = AuthStore(tmp_path_factory.mktemp("auth") / "auth.sqlite", clock=FakeTime(), hasher=fast)
     auth.set_password(sch.ids.students_10a[0], "kirill", PASSWORD)
-    app = create_app(sch.j.data_dir.path, journal=sch.j, auth=auth, secure_cookies=False)
-    with live_server(app) as url:
-        yield url, sch
-    auth.close()
+    try:
+        with shared_http_app.serving(sch.j, auth, live_server) as url:
+            yield url, sch
+    finally:
+        auth.close()
 
 
 def _short_test(sch: Any) -> str:

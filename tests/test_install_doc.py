@@ -1,5 +1,5 @@
 """docs/INSTALL.md is run, not just read (issue #10). The whole document, every block, is
-walked as root by scripts/run_install_doc.py (``make test`` runs it after pytest). Here, with
+walked as root by scripts/run_install_doc.py (``make test`` runs it beside pytest). Here, with
 no privileges, every shell block marked ``<!-- ci -->`` runs in order against a temporary
 folder instead of /var/lib/ejournal and the flash drives, systemd units written under
 EJOURNAL_SYSTEMD_ROOT; then the installed `ejournal serve` answers over https with the

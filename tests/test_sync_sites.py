@@ -17,6 +17,7 @@ import httpx
 import pytest
 import school_fixture as sf
 import uvicorn
+from browser import loopback_socket, start_uvicorn
 from web_fixture import login_form
 
 from ejournal.auth import AuthStore
@@ -53,31 +54,24 @@ class Site:
         return result.entries_copied
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class _Server(uvicorn.Server):
     def install_signal_handlers(self) -> None:  # a thread cannot install them
         pass
 
 
-def _serve(path: Path, at: str, stack: list[tuple[_Server, threading.Thread, Journal]]) -> Site:
+Running = tuple[_Server, threading.Thread, Journal, socket.socket]
+
+
+def _serve(path: Path, at: str, stack: list[Running]) -> Site:
     clock = sf.Clock(at)
     journal = Journal.open(path, clock=clock, policy=SigningPolicy(background=False))
     token = ensure_token(path)
-    port = _free_port()
+    sock = loopback_socket()  # held from the start: no other test can take the port
+    port = sock.getsockname()[1]
     app = create_app(path, journal=journal, secure_cookies=False)
     server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.02)
-    stack.append((server, thread, journal))
+    thread = start_uvicorn(server, sock, "test server")
+    stack.append((server, thread, journal, sock))
     return Site(path, journal, clock, f"http://127.0.0.1:{port}", token)
 
 
@@ -103,16 +97,17 @@ def sites(built: sf.Built, tmp_path: Path) -> Iterator[tuple[Site, Site, sf.Ids]
         feed_options={"clock": sf.Clock("2026-10-28 08:00")},
     )
     assert restored.ok and restored.device_feed
-    stack: list[tuple[_Server, threading.Thread, Journal]] = []
+    stack: list[Running] = []
     try:
         a = _serve(main.path, "2026-10-28 09:00", stack)
         b = _serve(tmp_path / "branch", "2026-10-28 09:05", stack)
         yield a, b, built.ids
     finally:
-        for server, thread, journal in stack:
+        for server, thread, journal, sock in stack:
             server.should_exit = True
             thread.join(10)
             journal.close()
+            sock.close()
 
 
 def _tables(journal: Journal | Projection) -> dict[str, list[tuple[object, ...]]]:
