@@ -24,16 +24,24 @@ def _lesson(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.LessonRecorded) 
             e.teacher, e.plan_topic, c.at, c.by, c.at, c.ref, c.invalid,
         ),
     )  # fmt: skip
-    db.execute(
-        "INSERT OR REPLACE INTO lesson_originals VALUES (?, ?, ?, ?, ?, ?)",
-        (e.lesson, e.topic, e.homework, _json(e.work_kinds), e.plan_topic, c.at),
-    )
+    originals = cache.originals(db)
+    if e.lesson in originals:  # recorded again after an update (no command does that)
+        db.execute("DELETE FROM lesson_originals WHERE lesson = ?", (e.lesson,))
+        originals.discard(e.lesson)
     cache.lessons[e.lesson] = (e.course, e.date, cache.grade(db, e.course))
 
 
 @handles(ev.LessonUpdated)
 def _lesson_updated(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.LessonUpdated) -> None:
     kinds = None if e.work_kinds is None else _json(e.work_kinds)
+    originals = cache.originals(db)
+    if e.lesson not in originals:  # what the lesson was as recorded, kept from its first update
+        db.execute(
+            "INSERT OR IGNORE INTO lesson_originals SELECT lesson, topic, homework, "
+            "work_kinds, plan_topic, at FROM lessons WHERE lesson = ?",
+            (e.lesson,),
+        )
+        originals.add(e.lesson)
     db.execute(
         "INSERT INTO lesson_updates "
         "(lesson, topic, homework, work_kinds, plan_topic, at, by, ref, invalid) "
@@ -57,7 +65,8 @@ def _update_lesson(db: sqlite3.Connection, lesson: str, values: tuple[Any, ...],
 
 
 def recompute_lesson(db: sqlite3.Connection, lesson: str) -> None:
-    """A lesson's topic, homework and work kinds from its record and its valid updates."""
+    """A lesson's topic, homework and work kinds from its record and its valid updates (a lesson
+    never updated has no row in lesson_originals, and nothing to recompute)."""
     original = db.execute(
         "SELECT topic, homework, work_kinds, plan_topic, at FROM lesson_originals WHERE lesson = ?",
         (lesson,),
@@ -189,11 +198,8 @@ def _final(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.FinalMarkGiven) -
         end = cache.period_end(db, e.period)
         late = int(end is not None and c.local_date > end)  # R-MRK-3: by the period's last day
     elif e.kind == "year":
-        end = db.execute(
-            "SELECT y.end FROM courses c JOIN years y ON y.year = c.year WHERE c.course = ?",
-            (e.course,),
-        ).fetchone()
-        late = int(bool(end) and c.local_date > end[0])
+        end = cache.year_end(db, e.course)
+        late = int(bool(end) and c.local_date > end)
     db.execute(
         "INSERT INTO final_marks "
         "(course, student, kind, period, value, reason, at, by, late, ref, invalid) "

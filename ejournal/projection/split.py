@@ -108,6 +108,19 @@ class SplitUnsafe(Exception):
 
 _RUN, _DROP, _TRIP = 0, 1, 2
 
+# The worker makes the marks' unique index (the mark's id) at the end too, as long as nothing but
+# the marks' own plain inserts and the corrections' keyed update (_KEYED) names the table: made
+# in one sorted pass it costs a third of keeping it up to date row by row. Until it is made, a
+# keyed update waits, bound to the rows there were when it came (while nothing deletes a mark,
+# the n-th row inserted has rowid n), and runs right after the index is made: it then changes
+# exactly the row it would have changed at once. A mark id inserted twice makes the index fail,
+# and the rebuild starts again the usual way. Any other statement naming the table makes the
+# index first.
+_UNIQUE = "marks_mark"
+_KEYED = "UPDATE marks SET current = ?, changed = 1 WHERE mark = ?"
+_KEYED_BOUND = _KEYED + " AND rowid <= ?"
+_MARKS = re.compile(r"\bmarks\b")
+
 
 class SplitWriter(BatchedWriter):
     """The :class:`BatchedWriter` of one side of the split (see the module docstring); the
@@ -118,6 +131,9 @@ class SplitWriter(BatchedWriter):
         self.kind = ""
         self.worker = worker
         self._seen: dict[tuple[str, bool], int] = {}
+        self.unique_pending = False  # the worker sets it once it has dropped _UNIQUE
+        self._marks_written = 0
+        self._keyed: list[tuple[Any, ...]] = []
 
     def _verdict(self, sql: str) -> int:
         shared = self.kind in SHARED_TYPES
@@ -155,6 +171,11 @@ class SplitWriter(BatchedWriter):
             return None
         if verdict == _TRIP:
             raise SplitUnsafe(f"{self.kind}: {sql}")
+        if self.unique_pending and _MARKS.search(sql) and _insert_table(sql) != "marks":
+            if sql == _KEYED:
+                self._keyed.append((*params, self._marks_rows()))
+                return None
+            self.make_unique()
         return super().execute(sql, params)
 
     def executemany(self, sql: str, rows: Any) -> None:
@@ -163,7 +184,36 @@ class SplitWriter(BatchedWriter):
             return
         if verdict == _TRIP:
             raise SplitUnsafe(f"{self.kind}: {sql}")
+        if self.unique_pending and _MARKS.search(sql) and _insert_table(sql) != "marks":
+            self.make_unique()
         super().executemany(sql, rows)
+
+    def make_unique(self) -> None:
+        """Make the marks' unique index now (see _UNIQUE), then run the keyed updates held.
+
+        Raises:
+            SplitUnsafe: a mark id was inserted twice.
+        """
+        if not self.unique_pending:
+            return
+        self.unique_pending = False
+        if "marks" in self._held:
+            self._write("marks")
+        try:
+            self.conn.execute(index_sql(_UNIQUE))
+        except sqlite3.IntegrityError as e:
+            raise SplitUnsafe("a mark id given twice") from e
+        self.conn.executemany(_KEYED_BOUND, self._keyed)
+        self._keyed.clear()
+
+    def _marks_rows(self) -> int:
+        """How many rows the marks table has, written and held (see _UNIQUE)."""
+        return self._marks_written + sum(len(rows) for _, rows in self._held.get("marks", ()))
+
+    def _write(self, table: str) -> None:
+        if table == "marks":
+            self._marks_written += sum(len(rows) for _, rows in self._held[table])
+        super()._write(table)
 
 
 # --- the loader -------------------------------------------------------------------------------
@@ -350,11 +400,13 @@ def _serve(path: str, feed_dir: Path, chunk: int, pipe: Connection) -> None:
             conn.execute(f"PRAGMA {pragma}")
         conn.executescript(SCHEMA)
         indexes = _offloaded_indexes(TABLES)
-        for name in indexes:
+        for name in [*indexes, _UNIQUE]:
             conn.execute(f"DROP INDEX {name}")
         conn.execute("BEGIN")
         loader = SplitLoader(conn, Cache(conn), worker=True)
+        loader.writer.unique_pending = True
         loader.run(feed_dir, chunk)
+        loader.writer.make_unique()
         for name in indexes:
             conn.execute(index_sql(name))
         conn.execute("COMMIT")
