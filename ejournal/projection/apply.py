@@ -143,6 +143,25 @@ def handles(cls: type[ev.Event]) -> Callable[[Handler], Handler]:
     return register
 
 
+# Handlers of a run of entries of one type and one feed, in order, for the types a rebuild meets
+# by the million: exactly what the type's handler does entry by entry (each such handler is one
+# run of one), with the per-entry costs paid once per run.
+BulkHandler = Callable[[sqlite3.Connection, Cache, list[Ctx], list[Any]], None]
+BULK: dict[type[ev.Event], BulkHandler] = {}
+
+
+def handles_runs(cls: type[ev.Event]) -> Callable[[BulkHandler], BulkHandler]:
+    """Register ``fn`` for runs of ``cls`` (:data:`BULK`) and, as a run of one, for single
+    entries (:data:`HANDLERS`)."""
+
+    def register(fn: BulkHandler) -> BulkHandler:
+        BULK[cls] = fn
+        HANDLERS[cls] = lambda db, cache, c, e: fn(db, cache, [c], [e])
+        return fn
+
+    return register
+
+
 def _json(value: Any) -> str:
     if type(value) is list:
         try:  # work kinds: a handful of distinct lists of strings, remembered

@@ -8,7 +8,7 @@ import sqlite3
 from typing import Any
 
 from ..model import events as ev
-from .apply import Cache, Ctx, _json, handles
+from .apply import Cache, Ctx, _json, handles, handles_runs
 from .schema import INVALIDATABLE
 from .times import utc
 
@@ -91,17 +91,34 @@ def _substituted(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.LessonSubst
     db.execute("UPDATE lessons SET teacher = ? WHERE lesson = ?", (e.teacher, e.lesson))
 
 
-@handles(ev.AttendanceMarked)
-def _attendance(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.AttendanceMarked) -> None:
-    course, day, _ = cache.lessons.get(e.lesson) or cache.lesson(db, e.lesson)
-    late = cache.late("attendance", 0, day, c.local_date)
-    db.execute(
-        "INSERT INTO attendance_events (lesson, student, code, at, by, late, ref, invalid) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (e.lesson, e.student, e.code, c.at, c.by, late, c.ref, c.invalid),
-    )
-    if not c.invalid:
-        _set_attendance(db, e.lesson, e.student, course, e.code, c.at, c.by, late)
+_ATTENDANCE_EVENT = (
+    "INSERT INTO attendance_events (lesson, student, code, at, by, late, ref, invalid) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_ATTENDANCE = "INSERT OR REPLACE INTO attendance VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+
+@handles_runs(ev.AttendanceMarked)
+def _attendance(
+    db: sqlite3.Connection, cache: Cache, ctxs: list[Ctx], events: list[ev.AttendanceMarked]
+) -> None:
+    lessons, lesson, late_of = cache.lessons.get, cache.lesson, cache.late
+    logged: list[tuple[Any, ...]] = []
+    current: list[tuple[Any, ...]] = []  # the cells' new codes, up to the next one cleared
+    for c, e in zip(ctxs, events, strict=True):
+        course, day, _ = lessons(e.lesson) or lesson(db, e.lesson)
+        late = late_of("attendance", 0, day, c.local_date)
+        logged.append((e.lesson, e.student, e.code, c.at, c.by, late, c.ref, c.invalid))
+        if c.invalid:
+            continue
+        if e.code:
+            current.append((e.lesson, e.student, course, e.code, c.at, c.by, late))
+        else:  # in order with the codes set before it in the run
+            db.executemany(_ATTENDANCE, current)
+            current = []
+            _set_attendance(db, e.lesson, e.student, course, e.code, c.at, c.by, late)
+    db.executemany(_ATTENDANCE_EVENT, logged)
+    db.executemany(_ATTENDANCE, current)
 
 
 def _set_attendance(
@@ -115,10 +132,7 @@ def _set_attendance(
     late: int,
 ) -> None:
     if code:
-        db.execute(
-            "INSERT OR REPLACE INTO attendance VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (lesson, student, course, code, at, by, late),
-        )
+        db.execute(_ATTENDANCE, (lesson, student, course, code, at, by, late))
     else:
         db.execute("DELETE FROM attendance WHERE lesson = ? AND student = ?", (lesson, student))
 
@@ -135,17 +149,22 @@ def recompute_attendance(db: sqlite3.Connection, lesson: str, student: str) -> N
     _set_attendance(db, lesson, student, course[0] if course else "", code, at, by, late)
 
 
-@handles(ev.MarkGiven)
-def _mark(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MarkGiven) -> None:
-    course, day, grade = cache.lessons.get(e.lesson) or cache.lesson(db, e.lesson)
-    late = cache.late(e.kind, grade, day, c.local_date)
-    db.execute(
-        "INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-        (
-            e.mark, e.lesson, course, e.student, e.kind, e.value, c.at, c.by, late, c.ref,
-            c.invalid, None if c.invalid else e.value,
-        ),
-    )  # fmt: skip
+@handles_runs(ev.MarkGiven)
+def _mark(
+    db: sqlite3.Connection, cache: Cache, ctxs: list[Ctx], events: list[ev.MarkGiven]
+) -> None:
+    lessons, lesson, late = cache.lessons.get, cache.lesson, cache.late
+    rows = []
+    for c, e in zip(ctxs, events, strict=True):
+        course, day, grade = lessons(e.lesson) or lesson(db, e.lesson)
+        rows.append((
+            e.mark, e.lesson, course, e.student, e.kind, e.value, c.at, c.by,
+            late(e.kind, grade, day, c.local_date), c.ref, c.invalid,
+            None if c.invalid else e.value,
+        ))  # fmt: skip
+    db.executemany(
+        "INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)", rows
+    )
 
 
 @handles(ev.MarkCorrected)
@@ -191,32 +210,28 @@ def recompute_mark(db: sqlite3.Connection, mark: str) -> None:
     )
 
 
-@handles(ev.FinalMarkGiven)
-def _final(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.FinalMarkGiven) -> None:
-    late = 0
-    if e.kind == "period" and e.period:
-        end = cache.period_end(db, e.period)
-        late = int(end is not None and c.local_date > end)  # R-MRK-3: by the period's last day
-    elif e.kind == "year":
-        end = cache.year_end(db, e.course)
-        late = int(bool(end) and c.local_date > end)
-    db.execute(
+@handles_runs(ev.FinalMarkGiven)
+def _final(
+    db: sqlite3.Connection, cache: Cache, ctxs: list[Ctx], events: list[ev.FinalMarkGiven]
+) -> None:
+    rows = []
+    for c, e in zip(ctxs, events, strict=True):
+        late = 0
+        if e.kind == "period" and e.period:
+            end = cache.period_end(db, e.period)
+            late = int(end is not None and c.local_date > end)  # R-MRK-3: by the period's end
+        elif e.kind == "year":
+            end = cache.year_end(db, e.course)
+            late = int(bool(end) and c.local_date > end)
+        rows.append((
+            e.course, e.student, e.kind, e.period, e.value, e.reason, c.at, c.by, late, c.ref,
+            c.invalid,
+        ))  # fmt: skip
+    db.executemany(
         "INSERT INTO final_marks "
         "(course, student, kind, period, value, reason, at, by, late, ref, invalid) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            e.course,
-            e.student,
-            e.kind,
-            e.period,
-            e.value,
-            e.reason,
-            c.at,
-            c.by,
-            late,
-            c.ref,
-            c.invalid,
-        ),
+        rows,
     )
 
 

@@ -49,10 +49,10 @@ from typing import Any, cast
 import msgspec
 
 from ..log.storage import list_segments
-from .apply import HANDLERS, Cache, Ctx, is_compromised
+from .apply import BULK, HANDLERS, Cache, Ctx, is_compromised
 from .batch import BatchedWriter, _insert_table
 from .db import IGNORED_TYPES, merge_key, order_text
-from .lines import _DECODERS, _TAIL, _TYPE_KEY, decode_line
+from .lines import _DECODERS, _TAIL, _TYPE_KEY, WINDOW, decode_line, type_windows
 from .offload import _offloaded_indexes
 from .schema import SCHEMA, index_sql
 from .times import utc
@@ -219,6 +219,7 @@ class SplitWriter(BatchedWriter):
 # --- the loader -------------------------------------------------------------------------------
 
 _STRICT = object()  # decode the line with decode_line (the strict fallback)
+_MISSING = object()
 
 
 def raw_chunks(feed_dir: Path, size: int) -> Iterator[list[bytes]]:
@@ -248,6 +249,7 @@ class SplitLoader:
             for name, decoder in _DECODERS.items()
         }
         self.default: Any = None if worker else _STRICT
+        self.by_window = {window: self.decoders[name] for window, name in type_windows().items()}
         self.unknown: list[tuple[int, str, str, str]] = []  # line number, ref, type, at
         self.feed = ""
         self.position = 0  # next_seq of the feed
@@ -277,11 +279,20 @@ class SplitLoader:
         compromised = cache.compromised
         new_ctx = tuple.__new__
         number = self.lines
+        by_window, missing = self.by_window, _MISSING
+        # runs of entries of one type with a handler for runs (apply.BULK), applied as one
+        bulk = BULK
+        run_cls: Any = None
+        run_kind = ""
+        run_ctxs: list[Ctx] = []
+        run_events: list[Any] = []
         for seq, line in enumerate(raw, start):
-            try:
-                decoder = decoders.get(line[line.rindex(_TYPE_KEY) + 8 : -_TAIL], default)
-            except ValueError:
-                decoder = default
+            decoder = by_window.get(line[-WINDOW:], missing)
+            if decoder is missing:
+                try:
+                    decoder = decoders.get(line[line.rindex(_TYPE_KEY) + 8 : -_TAIL], default)
+                except ValueError:
+                    decoder = default
             if decoder is None:
                 continue
             if decoder is _STRICT:
@@ -305,9 +316,27 @@ class SplitLoader:
                 continue
             actor = entry.actor
             invalid = int(actor in compromised and is_compromised(cache, actor, at))
-            writer.kind = kind
             ctx = new_ctx(Ctx, (ref, at, entry.time[:10], actor, invalid))
-            HANDLERS[type(event)](db, cache, ctx, event)
+            cls = type(event)
+            if cls is run_cls:
+                run_ctxs.append(ctx)
+                run_events.append(event)
+                continue
+            if run_ctxs:  # every entry of the run is applied before this one
+                writer.kind = run_kind
+                bulk[run_cls](db, cache, run_ctxs, run_events)
+                run_ctxs, run_events = [], []
+            writer.kind = kind
+            if cls in bulk:
+                run_cls, run_kind = cls, kind
+                run_ctxs.append(ctx)
+                run_events.append(event)
+            else:
+                run_cls = None
+                HANDLERS[cls](db, cache, ctx, event)
+        if run_ctxs:
+            writer.kind = run_kind
+            bulk[run_cls](db, cache, run_ctxs, run_events)
         writer.flush()
         self.lines = number + len(raw)
         self.feed, self.position = feed, start + len(raw)
