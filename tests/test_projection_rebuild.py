@@ -275,8 +275,7 @@ def _marks_writer(*, deferred: bool) -> SplitWriter:
     writer = SplitWriter(conn, worker=True)
     writer.kind = "mark.given"
     if deferred:
-        conn.execute("DROP INDEX marks_mark")
-        writer.unique_pending = True
+        writer.make_late("marks")
     return writer
 
 
@@ -322,9 +321,9 @@ def test_a_statement_reading_the_marks_makes_their_index_first() -> None:
     w = _marks_writer(deferred=True)
     w.execute(_MARK_INSERT, _mark("mrk-a", "4"))
     w.execute(_CORRECTION, ("5", "mrk-a"))
-    assert w.unique_pending
+    assert w.late == "marks"
     row = w.execute("SELECT current FROM marks WHERE mark = ?", ("mrk-a",)).fetchone()
-    assert row == ("5",) and not w.unique_pending
+    assert row == ("5",) and w.late is None
     indexes = w.conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'marks'").fetchall()
     assert ("marks_mark",) in indexes
 
@@ -359,3 +358,28 @@ def test_a_feed_giving_a_mark_id_twice_rebuilds_to_what_applying_gives(
         "SELECT value, current FROM marks WHERE mark = 'mrk-twice'"
     ).fetchall() == [("5", "5")]
     assert dump(rebuilt) == dump(sqlite3.connect(tmp_path / "applied.sqlite"))
+
+
+def test_the_main_process_makes_the_lessons_index_at_the_end_or_when_read() -> None:
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.executescript(SCHEMA)
+    main = SplitWriter(conn, worker=False)
+    main.kind = "lesson.recorded"
+    main.make_late("lessons")
+    insert = "INSERT OR REPLACE INTO lessons VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    lesson = ["les-1", "crs-1", "2026-09-01", 1, "", "", "[]", "", 0, "t", "p", "t", "f#1", 0]
+    main.execute(insert, lesson)
+    main.kind = "lesson.updated"
+    assert main.late == "lessons"
+    main.execute("UPDATE lessons SET topic = ? WHERE lesson = ?", ("Дроби", "les-1"))
+    assert main.late is None  # made before the update ran
+    assert conn.execute("SELECT topic FROM lessons").fetchall() == [("Дроби",)]
+    twice = SplitWriter(sqlite3.connect(":memory:", isolation_level=None), worker=False)
+    twice.conn.executescript(SCHEMA)
+    twice.kind = "lesson.recorded"
+    twice.make_late("lessons")
+    twice.execute(insert, lesson)
+    twice.execute(insert, lesson)
+    twice.flush()
+    with pytest.raises(SplitUnsafe, match="twice"):
+        twice.make_unique()

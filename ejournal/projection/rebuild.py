@@ -166,7 +166,9 @@ def _load_split(projection: Projection, feed_dir: Path, offload_to: Path) -> int
     try:
         loader = SplitLoader(conn, projection.cache, worker=False)
         conn.execute("BEGIN")
+        loader.writer.make_late("lessons")
         count = loader.run(feed_dir, CHUNK, stop=worker.check)
+        loader.writer.make_unique()
         position = (loader.feed, loader.position)
         conn.execute("INSERT OR REPLACE INTO positions VALUES (?, ?)", position)
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('merge_last', ?)", (loader.merge_last,))

@@ -15,7 +15,7 @@ import re
 # sites at once: the earlier is superseded (mark_changes.change = 'superseded', issue #9).
 # 5: for the rebuild's speed (issue #3): no index that is the first columns of another
 # (marks_lesson, lessons_course), lesson_originals only for lessons that were ever updated, the
-# marks' id a unique index (marks_mark) instead of the primary key.
+# ids of marks and lessons unique indexes (marks_mark, lessons_lesson), not primary keys.
 SCHEMA_VERSION = 5
 
 SCHEMA = """
@@ -80,10 +80,12 @@ CREATE TABLE plan_topics (
 );
 
 CREATE TABLE lessons (
-    lesson TEXT PRIMARY KEY, course TEXT, date TEXT, number INTEGER, topic TEXT,
+    lesson TEXT, course TEXT, date TEXT, number INTEGER, topic TEXT,
     homework TEXT, work_kinds TEXT, teacher TEXT, plan_topic INTEGER,
     at TEXT, by TEXT, updated_at TEXT, ref TEXT, invalid INTEGER DEFAULT 0
 );
+-- the lesson's id: a unique index rather than the primary key, which a rebuild makes at the end
+CREATE UNIQUE INDEX lessons_lesson ON lessons (lesson);
 CREATE INDEX lessons_dates ON lessons (course, date, invalid, lesson);
 CREATE TABLE lesson_originals (
     lesson TEXT PRIMARY KEY, topic TEXT, homework TEXT, work_kinds TEXT, plan_topic INTEGER, at TEXT

@@ -108,18 +108,18 @@ class SplitUnsafe(Exception):
 
 _RUN, _DROP, _TRIP = 0, 1, 2
 
-# The worker makes the marks' unique index (the mark's id) at the end too, as long as nothing but
-# the marks' own plain inserts and the corrections' keyed update (_KEYED) names the table: made
-# in one sorted pass it costs a third of keeping it up to date row by row. Until it is made, a
-# keyed update waits, bound to the rows there were when it came (while nothing deletes a mark,
-# the n-th row inserted has rowid n), and runs right after the index is made: it then changes
-# exactly the row it would have changed at once. A mark id inserted twice makes the index fail,
-# and the rebuild starts again the usual way. Any other statement naming the table makes the
-# index first.
-_UNIQUE = "marks_mark"
+# Each side makes the unique index of its largest table with one (the mark's id in the worker,
+# the lesson's in the main process) at the end too, as long as nothing but the table's own plain
+# inserts, and in the worker the corrections' keyed update (_KEYED), names the table: made in one
+# sorted pass it costs a third of keeping it up to date row by row. Until it is made, a keyed
+# update waits, bound to the rows there were when it came (while nothing deletes a mark, the
+# n-th row inserted has rowid n), and runs right after the index is made: it then changes
+# exactly the row it would have changed at once. An id inserted twice makes the index fail, and
+# the rebuild starts again the usual way. Any other statement naming the table makes the index
+# first.
+LATE_UNIQUE = {"marks": "marks_mark", "lessons": "lessons_lesson"}  # table → its unique index
 _KEYED = "UPDATE marks SET current = ?, changed = 1 WHERE mark = ?"
 _KEYED_BOUND = _KEYED + " AND rowid <= ?"
-_MARKS = re.compile(r"\bmarks\b")
 
 
 class SplitWriter(BatchedWriter):
@@ -131,9 +131,15 @@ class SplitWriter(BatchedWriter):
         self.kind = ""
         self.worker = worker
         self._seen: dict[tuple[str, bool], int] = {}
-        self.unique_pending = False  # the worker sets it once it has dropped _UNIQUE
-        self._marks_written = 0
+        self.late: str | None = None  # the table whose unique index waits (LATE_UNIQUE)
+        self._names_late: re.Pattern[str] | None = None
+        self._late_written = 0
         self._keyed: list[tuple[Any, ...]] = []
+
+    def make_late(self, table: str) -> None:
+        """Drop ``table``'s unique index, to be made at the end (see LATE_UNIQUE)."""
+        self.conn.execute(f"DROP INDEX {LATE_UNIQUE[table]}")
+        self.late, self._names_late = table, _names([table])
 
     def _verdict(self, sql: str) -> int:
         shared = self.kind in SHARED_TYPES
@@ -171,9 +177,9 @@ class SplitWriter(BatchedWriter):
             return None
         if verdict == _TRIP:
             raise SplitUnsafe(f"{self.kind}: {sql}")
-        if self.unique_pending and _MARKS.search(sql) and _insert_table(sql) != "marks":
+        if self.late is not None and self._waits(sql):
             if sql == _KEYED:
-                self._keyed.append((*params, self._marks_rows()))
+                self._keyed.append((*params, self._late_rows()))
                 return None
             self.make_unique()
         return super().execute(sql, params)
@@ -184,35 +190,42 @@ class SplitWriter(BatchedWriter):
             return
         if verdict == _TRIP:
             raise SplitUnsafe(f"{self.kind}: {sql}")
-        if self.unique_pending and _MARKS.search(sql) and _insert_table(sql) != "marks":
+        if self.late is not None and self._waits(sql):
             self.make_unique()
         super().executemany(sql, rows)
 
+    def _waits(self, sql: str) -> bool:
+        """Whether ``sql`` names the table whose index waits, other than to insert into it."""
+        assert self._names_late is not None
+        return bool(self._names_late.search(sql)) and _insert_table(sql) != self.late
+
     def make_unique(self) -> None:
-        """Make the marks' unique index now (see _UNIQUE), then run the keyed updates held.
+        """Make the waiting unique index now (see LATE_UNIQUE), then run the keyed updates held.
 
         Raises:
-            SplitUnsafe: a mark id was inserted twice.
+            SplitUnsafe: an id was inserted twice.
         """
-        if not self.unique_pending:
+        table = self.late
+        if table is None:
             return
-        self.unique_pending = False
-        if "marks" in self._held:
-            self._write("marks")
+        self.late = None
+        if table in self._held:
+            self._write(table)
         try:
-            self.conn.execute(index_sql(_UNIQUE))
+            self.conn.execute(index_sql(LATE_UNIQUE[table]))
         except sqlite3.IntegrityError as e:
-            raise SplitUnsafe("a mark id given twice") from e
+            raise SplitUnsafe(f"an id given twice in {table}") from e
         self.conn.executemany(_KEYED_BOUND, self._keyed)
         self._keyed.clear()
 
-    def _marks_rows(self) -> int:
-        """How many rows the marks table has, written and held (see _UNIQUE)."""
-        return self._marks_written + sum(len(rows) for _, rows in self._held.get("marks", ()))
+    def _late_rows(self) -> int:
+        """How many rows the waiting table has, written and held (see LATE_UNIQUE)."""
+        held = self._held.get(self.late or "", ())
+        return self._late_written + sum(len(rows) for _, rows in held)
 
     def _write(self, table: str) -> None:
-        if table == "marks":
-            self._marks_written += sum(len(rows) for _, rows in self._held[table])
+        if table == self.late:
+            self._late_written += sum(len(rows) for _, rows in self._held[table])
         super()._write(table)
 
 
@@ -429,11 +442,11 @@ def _serve(path: str, feed_dir: Path, chunk: int, pipe: Connection) -> None:
             conn.execute(f"PRAGMA {pragma}")
         conn.executescript(SCHEMA)
         indexes = _offloaded_indexes(TABLES)
-        for name in [*indexes, _UNIQUE]:
+        for name in indexes:
             conn.execute(f"DROP INDEX {name}")
         conn.execute("BEGIN")
         loader = SplitLoader(conn, Cache(conn), worker=True)
-        loader.writer.unique_pending = True
+        loader.writer.make_late("marks")
         loader.run(feed_dir, chunk)
         loader.writer.make_unique()
         for name in indexes:
