@@ -166,9 +166,9 @@ def _load_split(projection: Projection, feed_dir: Path, offload_to: Path) -> int
     try:
         loader = SplitLoader(conn, projection.cache, worker=False)
         conn.execute("BEGIN")
-        loader.writer.make_late("lessons")
+        loader.writer.make_late("lessons", "attendance_events")
         count = loader.run(feed_dir, CHUNK, stop=worker.check)
-        loader.writer.make_unique()
+        loader.writer.make_indexes()
         position = (loader.feed, loader.position)
         conn.execute("INSERT OR REPLACE INTO positions VALUES (?, ?)", position)
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('merge_last', ?)", (loader.merge_last,))

@@ -108,16 +108,20 @@ class SplitUnsafe(Exception):
 
 _RUN, _DROP, _TRIP = 0, 1, 2
 
-# Each side makes the unique index of its largest table with one (the mark's id in the worker,
-# the lesson's in the main process) at the end too, as long as nothing but the table's own plain
-# inserts, and in the worker the corrections' keyed update (_KEYED), names the table: made in one
-# sorted pass it costs a third of keeping it up to date row by row. Until it is made, a keyed
-# update waits, bound to the rows there were when it came (while nothing deletes a mark, the
-# n-th row inserted has rowid n), and runs right after the index is made: it then changes
-# exactly the row it would have changed at once. An id inserted twice makes the index fail, and
-# the rebuild starts again the usual way. Any other statement naming the table makes the index
-# first.
-LATE_UNIQUE = {"marks": "marks_mark", "lessons": "lessons_lesson"}  # table → its unique index
+# Indexes a side of the split makes at the end too, though handlers read them: those of its
+# largest tables (the mark's id in the worker; the lesson's id and the attendance events' cell in
+# the main process). Made in one sorted pass, an index costs a third of keeping it up to date row
+# by row. A table's indexes are made as soon as a statement names the table other than to insert
+# into it (a read, an update, a deletion), with one exception: in the worker, a correction's
+# keyed update (_KEYED) waits, bound to the rows there were when it came (while nothing deletes a
+# mark, the n-th row inserted has rowid n), and runs right after the index is made: it then
+# changes exactly the row it would have changed at once. An id inserted twice makes its unique
+# index fail, and the rebuild starts again the usual way.
+LATE_INDEXES = {
+    "marks": ("marks_mark",),
+    "lessons": ("lessons_lesson",),
+    "attendance_events": ("attendance_events_key",),
+}
 _KEYED = "UPDATE marks SET current = ?, changed = 1 WHERE mark = ?"
 _KEYED_BOUND = _KEYED + " AND rowid <= ?"
 
@@ -131,15 +135,18 @@ class SplitWriter(BatchedWriter):
         self.kind = ""
         self.worker = worker
         self._seen: dict[tuple[str, bool], int] = {}
-        self.late: str | None = None  # the table whose unique index waits (LATE_UNIQUE)
-        self._names_late: re.Pattern[str] | None = None
-        self._late_written = 0
+        self.late: dict[str, tuple[str, ...]] = {}  # table → its indexes still to make
+        self._naming: dict[str, tuple[str, ...]] = {}  # statement → the late tables it reads
+        self._marks_written = 0
         self._keyed: list[tuple[Any, ...]] = []
 
-    def make_late(self, table: str) -> None:
-        """Drop ``table``'s unique index, to be made at the end (see LATE_UNIQUE)."""
-        self.conn.execute(f"DROP INDEX {LATE_UNIQUE[table]}")
-        self.late, self._names_late = table, _names([table])
+    def make_late(self, *tables: str) -> None:
+        """Drop the tables' indexes of :data:`LATE_INDEXES`, to be made later."""
+        for table in tables:
+            for name in LATE_INDEXES[table]:
+                self.conn.execute(f"DROP INDEX {name}")
+            self.late[table] = LATE_INDEXES[table]
+        self._naming.clear()
 
     def _verdict(self, sql: str) -> int:
         shared = self.kind in SHARED_TYPES
@@ -177,11 +184,13 @@ class SplitWriter(BatchedWriter):
             return None
         if verdict == _TRIP:
             raise SplitUnsafe(f"{self.kind}: {sql}")
-        if self.late is not None and self._waits(sql):
-            if sql == _KEYED:
-                self._keyed.append((*params, self._late_rows()))
-                return None
-            self.make_unique()
+        if self.late:
+            naming = self._late_named(sql)
+            if naming:
+                if sql == _KEYED and "marks" in self.late:
+                    self._keyed.append((*params, self._marks_rows()))
+                    return None
+                self.make_indexes(naming)
         return super().execute(sql, params)
 
     def executemany(self, sql: str, rows: Any) -> None:
@@ -190,42 +199,50 @@ class SplitWriter(BatchedWriter):
             return
         if verdict == _TRIP:
             raise SplitUnsafe(f"{self.kind}: {sql}")
-        if self.late is not None and self._waits(sql):
-            self.make_unique()
+        if self.late:
+            naming = self._late_named(sql)
+            if naming:
+                self.make_indexes(naming)
         super().executemany(sql, rows)
 
-    def _waits(self, sql: str) -> bool:
-        """Whether ``sql`` names the table whose index waits, other than to insert into it."""
-        assert self._names_late is not None
-        return bool(self._names_late.search(sql)) and _insert_table(sql) != self.late
+    def _late_named(self, sql: str) -> tuple[str, ...]:
+        """The tables of :data:`LATE_INDEXES` that ``sql`` names other than to insert into."""
+        found = self._naming.get(sql)
+        if found is None:
+            target = _insert_table(sql)
+            found = tuple(t for t in LATE_INDEXES if t != target and re.search(rf"\b{t}\b", sql))
+            self._naming[sql] = found
+        return found
 
-    def make_unique(self) -> None:
-        """Make the waiting unique index now (see LATE_UNIQUE), then run the keyed updates held.
+    def make_indexes(self, tables: Iterable[str] | None = None) -> None:
+        """Make the indexes still to make of ``tables`` (default: all), then run the keyed
+        updates held (see :data:`LATE_INDEXES`).
 
         Raises:
             SplitUnsafe: an id was inserted twice.
         """
-        table = self.late
-        if table is None:
-            return
-        self.late = None
-        if table in self._held:
-            self._write(table)
-        try:
-            self.conn.execute(index_sql(LATE_UNIQUE[table]))
-        except sqlite3.IntegrityError as e:
-            raise SplitUnsafe(f"an id given twice in {table}") from e
-        self.conn.executemany(_KEYED_BOUND, self._keyed)
-        self._keyed.clear()
+        for table in list(self.late) if tables is None else tables:
+            names = self.late.pop(table, None)
+            if names is None:
+                continue
+            if table in self._held:
+                self._write(table)
+            for name in names:
+                try:
+                    self.conn.execute(index_sql(name))
+                except sqlite3.IntegrityError as e:
+                    raise SplitUnsafe(f"an id given twice in {table}") from e
+            if table == "marks":
+                self.conn.executemany(_KEYED_BOUND, self._keyed)
+                self._keyed.clear()
 
-    def _late_rows(self) -> int:
-        """How many rows the waiting table has, written and held (see LATE_UNIQUE)."""
-        held = self._held.get(self.late or "", ())
-        return self._late_written + sum(len(rows) for _, rows in held)
+    def _marks_rows(self) -> int:
+        """How many rows the marks table has, written and held (see :data:`LATE_INDEXES`)."""
+        return self._marks_written + sum(len(rows) for _, rows in self._held.get("marks", ()))
 
     def _write(self, table: str) -> None:
-        if table == self.late:
-            self._late_written += sum(len(rows) for _, rows in self._held[table])
+        if table == "marks":
+            self._marks_written += sum(len(rows) for _, rows in self._held[table])
         super()._write(table)
 
 
@@ -448,7 +465,7 @@ def _serve(path: str, feed_dir: Path, chunk: int, pipe: Connection) -> None:
         loader = SplitLoader(conn, Cache(conn), worker=True)
         loader.writer.make_late("marks")
         loader.run(feed_dir, chunk)
-        loader.writer.make_unique()
+        loader.writer.make_indexes()
         for name in indexes:
             conn.execute(index_sql(name))
         conn.execute("COMMIT")
