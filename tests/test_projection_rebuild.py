@@ -19,7 +19,7 @@ from ejournal.log.errors import FormatError
 from ejournal.log.storage import list_segments
 from ejournal.model import events as ev
 from ejournal.projection.db import Projection
-from ejournal.projection.lines import decode_line, decode_lines
+from ejournal.projection.lines import WINDOW, decode_line, decode_lines, type_windows
 from ejournal.projection.offload import OffloadError, OffloadingWriter
 from ejournal.projection.rebuild import rebuild
 from ejournal.projection.schema import SCHEMA
@@ -66,6 +66,21 @@ def test_decoding_a_line_gives_the_strict_entry_and_its_event(built: sf.Built) -
         )
         assert (found.kind, found.data) == (entry.type, expected)
         assert decode_line(line) == found
+
+
+def test_a_lines_last_bytes_name_its_type_or_nothing() -> None:
+    # Every type of the model, and names that end like them, on canonical lines: the window
+    # (lines.WINDOW) gives the line's own type or nothing (then the search finds it).
+    windows = type_windows()
+    names = [*ev.REGISTRY, "xmark.given", "final_mark.given.x", "a.mark.given", "plan.set"]
+    found = 0
+    for name in names:
+        line = Entry("f" * 32, 1, "2026-09-01T08:30:00.000+07:00", "p-1", name, {}).encode()
+        named = windows.get(line[-WINDOW:])
+        assert named in (None, name.encode())
+        found += named is not None
+    assert windows[b'"type":"mark.given","v":1}'] == b"mark.given"
+    assert found >= len(windows) > 10
 
 
 @pytest.mark.parametrize("parallel", [False, True])

@@ -9,7 +9,9 @@ millions of live objects, and, on a large school, two more processes: the strict
 line (what the rebuild has always refused: :func:`ejournal.log.reader.read_chunks`), and the
 marks: with one feed, a worker that reads the feed and writes the marks itself (:mod:`.split`;
 when it meets what it cannot be sure of, the rebuild starts again the usual way), with several,
-one that writes the rows this process sends it (:mod:`.offload`).
+one that writes the rows this process sends it (:mod:`.offload`). In the split, each process
+also makes the indexes of its largest tables late (:data:`.split.LATE_INDEXES`), and applies
+runs of the most common entry types with one call (:data:`.apply.BULK`).
 """
 
 from __future__ import annotations
