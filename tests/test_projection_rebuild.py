@@ -19,9 +19,10 @@ from ejournal.log.errors import FormatError
 from ejournal.log.storage import list_segments
 from ejournal.model import events as ev
 from ejournal.projection.db import Projection
-from ejournal.projection.lines import decode_line, decode_lines
+from ejournal.projection.lines import WINDOW, decode_line, decode_lines, type_windows
 from ejournal.projection.offload import OffloadError, OffloadingWriter
 from ejournal.projection.rebuild import rebuild
+from ejournal.projection.schema import SCHEMA
 from ejournal.projection.split import SplitUnsafe, SplitWriter
 
 
@@ -65,6 +66,21 @@ def test_decoding_a_line_gives_the_strict_entry_and_its_event(built: sf.Built) -
         )
         assert (found.kind, found.data) == (entry.type, expected)
         assert decode_line(line) == found
+
+
+def test_a_lines_last_bytes_name_its_type_or_nothing() -> None:
+    # Every type of the model, and names that end like them, on canonical lines: the window
+    # (lines.WINDOW) gives the line's own type or nothing (then the search finds it).
+    windows = type_windows()
+    names = [*ev.REGISTRY, "xmark.given", "final_mark.given.x", "a.mark.given", "plan.set"]
+    found = 0
+    for name in names:
+        line = Entry("f" * 32, 1, "2026-09-01T08:30:00.000+07:00", "p-1", name, {}).encode()
+        named = windows.get(line[-WINDOW:])
+        assert named in (None, name.encode())
+        found += named is not None
+    assert windows[b'"type":"mark.given","v":1}'] == b"mark.given"
+    assert found >= len(windows) > 10
 
 
 @pytest.mark.parametrize("parallel", [False, True])
@@ -260,3 +276,125 @@ def test_when_the_split_gives_way_the_usual_three_processes_give_the_kept_databa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["journal.sqlite"]
     assert dump(sqlite3.connect(target)) == kept_dump(built)
     assert set(rebuild_module.CPU) == {"main", "checker", "worker"}
+
+
+# --- the worker's marks index made at the end (split.py, _UNIQUE) ------------------------------
+
+_MARK_INSERT = "INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
+_CORRECTION = "UPDATE marks SET current = ?, changed = 1 WHERE mark = ?"
+
+
+def _marks_writer(*, deferred: bool) -> SplitWriter:
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.executescript(SCHEMA)
+    writer = SplitWriter(conn, worker=True)
+    writer.kind = "mark.given"
+    if deferred:
+        writer.make_late("marks")
+    return writer
+
+
+def _mark(mark: str, value: str) -> tuple[object, ...]:
+    return (mark, "les-1", "crs-1", "p-1", "У", value, "t", "p-t", 0, f"f#{mark}", 0, value)
+
+
+def _marks(writer: SplitWriter) -> list[tuple[object, ...]]:
+    writer.flush()
+    writer.make_indexes()
+    return writer.conn.execute(
+        "SELECT rowid, mark, current, changed FROM marks ORDER BY rowid"
+    ).fetchall()
+
+
+def test_the_marks_index_made_at_the_end_gives_what_keeping_it_gives() -> None:
+    # A correction waits for the index and then changes exactly the row it would have changed
+    # at once: not a row inserted after it with the same id, nor a row of another batch.
+    results = []
+    for deferred in (False, True):
+        w = _marks_writer(deferred=deferred)
+        w.execute(_MARK_INSERT, _mark("mrk-a", "4"))
+        w.execute(_CORRECTION, ("5", "mrk-a"))
+        w.execute(_CORRECTION, ("3", "mrk-b"))  # not given yet: changes nothing
+        w.execute(_MARK_INSERT, _mark("mrk-b", "2"))
+        w.flush()  # the end of a batch
+        w.execute(_MARK_INSERT, _mark("mrk-c", "5"))
+        w.execute(_CORRECTION, (None, "mrk-c"))  # a revocation
+        w.execute(_CORRECTION, ("4", "mrk-c"))
+        results.append(_marks(w))
+    assert (
+        results[0]
+        == results[1]
+        == [
+            (1, "mrk-a", "5", 1),
+            (2, "mrk-b", "2", 0),
+            (3, "mrk-c", "4", 1),
+        ]
+    )
+
+
+def test_a_statement_reading_the_marks_makes_their_index_first() -> None:
+    w = _marks_writer(deferred=True)
+    w.execute(_MARK_INSERT, _mark("mrk-a", "4"))
+    w.execute(_CORRECTION, ("5", "mrk-a"))
+    assert "marks" in w.late
+    row = w.execute("SELECT current FROM marks WHERE mark = ?", ("mrk-a",)).fetchone()
+    assert row == ("5",) and w.late == {}
+    indexes = w.conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'marks'").fetchall()
+    assert ("marks_mark",) in indexes
+
+
+def test_a_mark_id_given_twice_makes_the_split_give_way() -> None:
+    w = _marks_writer(deferred=True)
+    w.execute(_MARK_INSERT, _mark("mrk-a", "4"))
+    w.execute(_MARK_INSERT, _mark("mrk-a", "5"))
+    with pytest.raises(SplitUnsafe, match="twice"):
+        _marks(w)
+
+
+def test_a_feed_giving_a_mark_id_twice_rebuilds_to_what_applying_gives(
+    built: sf.Built, tmp_path: Path
+) -> None:
+    feeds = copy_feeds(built, tmp_path)
+    lesson = (
+        sqlite3.connect(built.path / "journal.sqlite")
+        .execute("SELECT lesson FROM lessons WHERE invalid = 0 ORDER BY rowid LIMIT 1")
+        .fetchone()[0]
+    )
+    mark = {"mark": "mrk-twice", "lesson": lesson, "student": built.ids.alekseev, "kind": "У"}
+    _append(feeds, mark | {"value": "3"})
+    _append(feeds, {"mark": "mrk-twice", "value": "4", "reason": "пересчёт"}, "mark.corrected")
+    _append(feeds, mark | {"value": "5"})
+    rebuild(feeds, tmp_path / "rebuilt.sqlite", parallel=True)
+    applied = Projection(tmp_path / "applied.sqlite")
+    applied.catch_up(feeds)
+    applied.close()
+    rebuilt = sqlite3.connect(tmp_path / "rebuilt.sqlite")
+    assert rebuilt.execute(
+        "SELECT value, current FROM marks WHERE mark = 'mrk-twice'"
+    ).fetchall() == [("5", "5")]
+    assert dump(rebuilt) == dump(sqlite3.connect(tmp_path / "applied.sqlite"))
+
+
+def test_the_main_process_makes_the_lessons_index_at_the_end_or_when_read() -> None:
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.executescript(SCHEMA)
+    main = SplitWriter(conn, worker=False)
+    main.kind = "lesson.recorded"
+    main.make_late("lessons", "attendance_events")
+    insert = "INSERT OR REPLACE INTO lessons VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    lesson = ["les-1", "crs-1", "2026-09-01", 1, "", "", "[]", "", 0, "t", "p", "t", "f#1", 0]
+    main.execute(insert, lesson)
+    main.kind = "lesson.updated"
+    assert set(main.late) == {"lessons", "attendance_events"}
+    main.execute("UPDATE lessons SET topic = ? WHERE lesson = ?", ("Дроби", "les-1"))
+    assert set(main.late) == {"attendance_events"}  # made before the update ran
+    assert conn.execute("SELECT topic FROM lessons").fetchall() == [("Дроби",)]
+    twice = SplitWriter(sqlite3.connect(":memory:", isolation_level=None), worker=False)
+    twice.conn.executescript(SCHEMA)
+    twice.kind = "lesson.recorded"
+    twice.make_late("lessons")
+    twice.execute(insert, lesson)
+    twice.execute(insert, lesson)
+    twice.flush()
+    with pytest.raises(SplitUnsafe, match="twice"):
+        twice.make_indexes()

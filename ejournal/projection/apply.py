@@ -47,6 +47,8 @@ class Cache:
         self._allowed: dict[tuple[str, int], int] = {}
         self._lateness: dict[tuple[str, str, str, int], int] = {}
         self.period_ends: dict[str, str | None] = {}
+        self.year_ends: dict[str, str | None] = {}  # course → its year's last day
+        self._originals: set[str] | None = None
         # R-SEC-3 windows per person: [since, reissued_at or None], both UTC.
         self.compromised: dict[str, list[list[str | None]]] = {}
         for person, since, reissued in db.execute(
@@ -87,6 +89,22 @@ class Cache:
             self.period_ends[period] = row[0] if row else None
         return self.period_ends[period]
 
+    def year_end(self, db: sqlite3.Connection, course: str) -> str | None:
+        """The last day of the course's school year (None: no such course or year)."""
+        if course not in self.year_ends:
+            row = db.execute(
+                "SELECT y.end FROM courses c JOIN years y ON y.year = c.year WHERE c.course = ?",
+                (course,),
+            ).fetchone()
+            self.year_ends[course] = row[0] if row else None
+        return self.year_ends[course]
+
+    def originals(self, db: sqlite3.Connection) -> set[str]:
+        """The lessons that may have a row in lesson_originals (read once, then kept)."""
+        if self._originals is None:
+            self._originals = {r[0] for r in db.execute("SELECT lesson FROM lesson_originals")}
+        return self._originals
+
     def lesson(self, db: sqlite3.Connection, lesson: str) -> tuple[str, str, int]:
         found = self.lessons.get(lesson)
         if found is None:
@@ -120,6 +138,25 @@ HANDLERS: dict[type[ev.Event], Handler] = {}
 def handles(cls: type[ev.Event]) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         HANDLERS[cls] = fn
+        return fn
+
+    return register
+
+
+# Handlers of a run of entries of one type and one feed, in order, for the types a rebuild meets
+# by the million: exactly what the type's handler does entry by entry (each such handler is one
+# run of one), with the per-entry costs paid once per run.
+BulkHandler = Callable[[sqlite3.Connection, Cache, list[Ctx], list[Any]], None]
+BULK: dict[type[ev.Event], BulkHandler] = {}
+
+
+def handles_runs(cls: type[ev.Event]) -> Callable[[BulkHandler], BulkHandler]:
+    """Register ``fn`` for runs of ``cls`` (:data:`BULK`) and, as a run of one, for single
+    entries (:data:`HANDLERS`)."""
+
+    def register(fn: BulkHandler) -> BulkHandler:
+        BULK[cls] = fn
+        HANDLERS[cls] = lambda db, cache, c, e: fn(db, cache, [c], [e])
         return fn
 
     return register
@@ -179,6 +216,7 @@ def _year(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.YearDefined) -> No
     db.execute(
         "INSERT OR REPLACE INTO years (year, start, end) VALUES (?, ?, ?)", (e.year, e.start, e.end)
     )
+    cache.year_ends.clear()
 
 
 @handles(ev.YearClosed)
@@ -277,6 +315,7 @@ def _course(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.CourseCreated) -
     )
     db.execute("INSERT INTO course_teachers VALUES (?, ?, ?)", (e.course, e.teacher, e.start))
     cache.course_grade.pop(e.course, None)
+    cache.year_ends.pop(e.course, None)
 
 
 @handles(ev.CourseTeacherChanged)

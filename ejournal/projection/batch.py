@@ -68,8 +68,15 @@ class BatchedWriter:
             self._write_named(sql)
             self.conn.executemany(sql, rows)
             return
-        for params in rows:
-            self.execute(sql, params)
+        held = self._last.get(sql)
+        if held is None:  # the first row starts a new run, as execute would
+            rows = list(rows)
+            if not rows:
+                return
+            self.execute(sql, rows[0])
+            held = self._last[sql]
+            rows = rows[1:]
+        held.extend(rows)
 
     def flush(self) -> None:
         """Write everything held."""

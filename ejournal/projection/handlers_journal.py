@@ -8,7 +8,7 @@ import sqlite3
 from typing import Any
 
 from ..model import events as ev
-from .apply import Cache, Ctx, _json, handles
+from .apply import Cache, Ctx, _json, handles, handles_runs
 from .schema import INVALIDATABLE
 from .times import utc
 
@@ -24,16 +24,24 @@ def _lesson(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.LessonRecorded) 
             e.teacher, e.plan_topic, c.at, c.by, c.at, c.ref, c.invalid,
         ),
     )  # fmt: skip
-    db.execute(
-        "INSERT OR REPLACE INTO lesson_originals VALUES (?, ?, ?, ?, ?, ?)",
-        (e.lesson, e.topic, e.homework, _json(e.work_kinds), e.plan_topic, c.at),
-    )
+    originals = cache.originals(db)
+    if e.lesson in originals:  # recorded again after an update (no command does that)
+        db.execute("DELETE FROM lesson_originals WHERE lesson = ?", (e.lesson,))
+        originals.discard(e.lesson)
     cache.lessons[e.lesson] = (e.course, e.date, cache.grade(db, e.course))
 
 
 @handles(ev.LessonUpdated)
 def _lesson_updated(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.LessonUpdated) -> None:
     kinds = None if e.work_kinds is None else _json(e.work_kinds)
+    originals = cache.originals(db)
+    if e.lesson not in originals:  # what the lesson was as recorded, kept from its first update
+        db.execute(
+            "INSERT OR IGNORE INTO lesson_originals SELECT lesson, topic, homework, "
+            "work_kinds, plan_topic, at FROM lessons WHERE lesson = ?",
+            (e.lesson,),
+        )
+        originals.add(e.lesson)
     db.execute(
         "INSERT INTO lesson_updates "
         "(lesson, topic, homework, work_kinds, plan_topic, at, by, ref, invalid) "
@@ -57,7 +65,8 @@ def _update_lesson(db: sqlite3.Connection, lesson: str, values: tuple[Any, ...],
 
 
 def recompute_lesson(db: sqlite3.Connection, lesson: str) -> None:
-    """A lesson's topic, homework and work kinds from its record and its valid updates."""
+    """A lesson's topic, homework and work kinds from its record and its valid updates (a lesson
+    never updated has no row in lesson_originals, and nothing to recompute)."""
     original = db.execute(
         "SELECT topic, homework, work_kinds, plan_topic, at FROM lesson_originals WHERE lesson = ?",
         (lesson,),
@@ -82,17 +91,34 @@ def _substituted(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.LessonSubst
     db.execute("UPDATE lessons SET teacher = ? WHERE lesson = ?", (e.teacher, e.lesson))
 
 
-@handles(ev.AttendanceMarked)
-def _attendance(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.AttendanceMarked) -> None:
-    course, day, _ = cache.lessons.get(e.lesson) or cache.lesson(db, e.lesson)
-    late = cache.late("attendance", 0, day, c.local_date)
-    db.execute(
-        "INSERT INTO attendance_events (lesson, student, code, at, by, late, ref, invalid) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (e.lesson, e.student, e.code, c.at, c.by, late, c.ref, c.invalid),
-    )
-    if not c.invalid:
-        _set_attendance(db, e.lesson, e.student, course, e.code, c.at, c.by, late)
+_ATTENDANCE_EVENT = (
+    "INSERT INTO attendance_events (lesson, student, code, at, by, late, ref, invalid) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_ATTENDANCE = "INSERT OR REPLACE INTO attendance VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+
+@handles_runs(ev.AttendanceMarked)
+def _attendance(
+    db: sqlite3.Connection, cache: Cache, ctxs: list[Ctx], events: list[ev.AttendanceMarked]
+) -> None:
+    lessons, lesson, late_of = cache.lessons.get, cache.lesson, cache.late
+    logged: list[tuple[Any, ...]] = []
+    current: list[tuple[Any, ...]] = []  # the cells' new codes, up to the next one cleared
+    for c, e in zip(ctxs, events, strict=True):
+        course, day, _ = lessons(e.lesson) or lesson(db, e.lesson)
+        late = late_of("attendance", 0, day, c.local_date)
+        logged.append((e.lesson, e.student, e.code, c.at, c.by, late, c.ref, c.invalid))
+        if c.invalid:
+            continue
+        if e.code:
+            current.append((e.lesson, e.student, course, e.code, c.at, c.by, late))
+        else:  # in order with the codes set before it in the run
+            db.executemany(_ATTENDANCE, current)
+            current = []
+            _set_attendance(db, e.lesson, e.student, course, e.code, c.at, c.by, late)
+    db.executemany(_ATTENDANCE_EVENT, logged)
+    db.executemany(_ATTENDANCE, current)
 
 
 def _set_attendance(
@@ -106,10 +132,7 @@ def _set_attendance(
     late: int,
 ) -> None:
     if code:
-        db.execute(
-            "INSERT OR REPLACE INTO attendance VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (lesson, student, course, code, at, by, late),
-        )
+        db.execute(_ATTENDANCE, (lesson, student, course, code, at, by, late))
     else:
         db.execute("DELETE FROM attendance WHERE lesson = ? AND student = ?", (lesson, student))
 
@@ -126,17 +149,22 @@ def recompute_attendance(db: sqlite3.Connection, lesson: str, student: str) -> N
     _set_attendance(db, lesson, student, course[0] if course else "", code, at, by, late)
 
 
-@handles(ev.MarkGiven)
-def _mark(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MarkGiven) -> None:
-    course, day, grade = cache.lessons.get(e.lesson) or cache.lesson(db, e.lesson)
-    late = cache.late(e.kind, grade, day, c.local_date)
-    db.execute(
-        "INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-        (
-            e.mark, e.lesson, course, e.student, e.kind, e.value, c.at, c.by, late, c.ref,
-            c.invalid, None if c.invalid else e.value,
-        ),
-    )  # fmt: skip
+@handles_runs(ev.MarkGiven)
+def _mark(
+    db: sqlite3.Connection, cache: Cache, ctxs: list[Ctx], events: list[ev.MarkGiven]
+) -> None:
+    lessons, lesson, late = cache.lessons.get, cache.lesson, cache.late
+    rows = []
+    for c, e in zip(ctxs, events, strict=True):
+        course, day, grade = lessons(e.lesson) or lesson(db, e.lesson)
+        rows.append((
+            e.mark, e.lesson, course, e.student, e.kind, e.value, c.at, c.by,
+            late(e.kind, grade, day, c.local_date), c.ref, c.invalid,
+            None if c.invalid else e.value,
+        ))  # fmt: skip
+    db.executemany(
+        "INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)", rows
+    )
 
 
 @handles(ev.MarkCorrected)
@@ -182,35 +210,28 @@ def recompute_mark(db: sqlite3.Connection, mark: str) -> None:
     )
 
 
-@handles(ev.FinalMarkGiven)
-def _final(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.FinalMarkGiven) -> None:
-    late = 0
-    if e.kind == "period" and e.period:
-        end = cache.period_end(db, e.period)
-        late = int(end is not None and c.local_date > end)  # R-MRK-3: by the period's last day
-    elif e.kind == "year":
-        end = db.execute(
-            "SELECT y.end FROM courses c JOIN years y ON y.year = c.year WHERE c.course = ?",
-            (e.course,),
-        ).fetchone()
-        late = int(bool(end) and c.local_date > end[0])
-    db.execute(
+@handles_runs(ev.FinalMarkGiven)
+def _final(
+    db: sqlite3.Connection, cache: Cache, ctxs: list[Ctx], events: list[ev.FinalMarkGiven]
+) -> None:
+    rows = []
+    for c, e in zip(ctxs, events, strict=True):
+        late = 0
+        if e.kind == "period" and e.period:
+            end = cache.period_end(db, e.period)
+            late = int(end is not None and c.local_date > end)  # R-MRK-3: by the period's end
+        elif e.kind == "year":
+            end = cache.year_end(db, e.course)
+            late = int(bool(end) and c.local_date > end)
+        rows.append((
+            e.course, e.student, e.kind, e.period, e.value, e.reason, c.at, c.by, late, c.ref,
+            c.invalid,
+        ))  # fmt: skip
+    db.executemany(
         "INSERT INTO final_marks "
         "(course, student, kind, period, value, reason, at, by, late, ref, invalid) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            e.course,
-            e.student,
-            e.kind,
-            e.period,
-            e.value,
-            e.reason,
-            c.at,
-            c.by,
-            late,
-            c.ref,
-            c.invalid,
-        ),
+        rows,
     )
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import sqlite3
 
 from ..model import events as ev
-from .apply import HANDLERS, Cache, Ctx, handles
+from .apply import BULK, Cache, Ctx, handles, handles_runs
 from .handlers_journal import _mark_change
 
 Slot = tuple[str, str, str]  # lesson, student, work kind
@@ -114,22 +114,40 @@ def _received(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.ReplicaReceive
         sites.received_now(feed, e.feed, e.size)
 
 
-_given = HANDLERS[ev.MarkGiven]  # handlers_journal's: the mark itself
+_given = BULK[ev.MarkGiven]  # handlers_journal's: the marks themselves
 SUPERSEDED_REASON = "в ту же клетку на другой площадке выставлена отметка «{}»"
 
 
-@handles(ev.MarkGiven)
-def _mark_given(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MarkGiven) -> None:
-    _given(db, cache, c, e)
+@handles_runs(ev.MarkGiven)
+def _marks_given(
+    db: sqlite3.Connection, cache: Cache, ctxs: list[Ctx], events: list[ev.MarkGiven]
+) -> None:
+    """A run of marks of one feed (see apply.BULK)."""
     sites: Sites | None = getattr(cache, "sites", None)
     if sites is None:
         sites = sites_of(db, cache)
+    ref = ctxs[0].ref
+    feed = ref[: ref.index("#")]
+    last = sites.last
+    if feed in last and len(last) == 1 and not sites.window:
+        # one feed (nearly every rebuild): nothing to check, and nothing changes that
+        _given(db, cache, ctxs, events)
+        ref = ctxs[-1].ref
+        last[feed] = int(ref[ref.index("#") + 1 :])
+        return
+    for c, e in zip(ctxs, events, strict=True):
+        _mark_given(db, cache, c, e)
+
+
+def _mark_given(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.MarkGiven) -> None:
+    _given(db, cache, [c], [e])
+    sites = sites_of(db, cache)
     ref = c.ref
     cut = ref.index("#")
     feed = ref[:cut]
     last = sites.last
     if feed in last and len(last) == 1 and not sites.window:
-        last[feed] = int(ref[cut + 1 :])  # one feed (nearly every rebuild): nothing to check
+        last[feed] = int(ref[cut + 1 :])
         return
     seq = int(ref[cut + 1 :])
     slot = (e.lesson, e.student, e.kind)

@@ -56,6 +56,21 @@ def _line_decoder(name: str, cls: type[ev.Event]) -> msgspec.json.Decoder[Any]:
 
 _DECODERS = {name.encode(): _line_decoder(name, cls) for name, cls in ev.REGISTRY.items()}
 
+# The last WINDOW bytes of a canonical line whose type has 10 to 17 characters hold the type and
+# the quote that opens it (`"type":"mark.given","v":1}`, `:"final_mark.given","v":1}`): a
+# quote inside a JSON string is escaped, so the window names the type exactly. One slice and one
+# look-up instead of a search; shorter and longer names are found by the search.
+WINDOW = 26
+
+
+def type_windows() -> dict[bytes, bytes]:
+    """Window (see WINDOW) → type name, for every type of the model whose name fits."""
+    windows = {}
+    for name in _DECODERS:
+        if 10 <= len(name) <= 17:
+            windows[(_TYPE_KEY + name + b'","v":1}')[-WINDOW:]] = name
+    return windows
+
 
 def decode_line(line: bytes) -> Any:
     """The entry of one feed line, with ``kind`` (its type) and ``data`` (its event or None).

@@ -9,7 +9,9 @@ millions of live objects, and, on a large school, two more processes: the strict
 line (what the rebuild has always refused: :func:`ejournal.log.reader.read_chunks`), and the
 marks: with one feed, a worker that reads the feed and writes the marks itself (:mod:`.split`;
 when it meets what it cannot be sure of, the rebuild starts again the usual way), with several,
-one that writes the rows this process sends it (:mod:`.offload`).
+one that writes the rows this process sends it (:mod:`.offload`). In the split, each process
+also makes the indexes of its largest tables late (:data:`.split.LATE_INDEXES`), and applies
+runs of the most common entry types with one call (:data:`.apply.BULK`).
 """
 
 from __future__ import annotations
@@ -166,7 +168,9 @@ def _load_split(projection: Projection, feed_dir: Path, offload_to: Path) -> int
     try:
         loader = SplitLoader(conn, projection.cache, worker=False)
         conn.execute("BEGIN")
+        loader.writer.make_late("lessons", "attendance_events")
         count = loader.run(feed_dir, CHUNK, stop=worker.check)
+        loader.writer.make_indexes()
         position = (loader.feed, loader.position)
         conn.execute("INSERT OR REPLACE INTO positions VALUES (?, ?)", position)
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('merge_last', ?)", (loader.merge_last,))

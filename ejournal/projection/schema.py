@@ -13,7 +13,10 @@ import re
 # learning, replication receipts, imports, reports' settings and covering indexes,
 # acknowledgements, message threads. 3: all of them together. 4: marks given in one cell on two
 # sites at once: the earlier is superseded (mark_changes.change = 'superseded', issue #9).
-SCHEMA_VERSION = 4
+# 5: for the rebuild's speed (issue #3): no index that is the first columns of another
+# (marks_lesson, lessons_course), lesson_originals only for lessons that were ever updated, the
+# ids of marks and lessons unique indexes (marks_mark, lessons_lesson), not primary keys.
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -77,11 +80,12 @@ CREATE TABLE plan_topics (
 );
 
 CREATE TABLE lessons (
-    lesson TEXT PRIMARY KEY, course TEXT, date TEXT, number INTEGER, topic TEXT,
+    lesson TEXT, course TEXT, date TEXT, number INTEGER, topic TEXT,
     homework TEXT, work_kinds TEXT, teacher TEXT, plan_topic INTEGER,
     at TEXT, by TEXT, updated_at TEXT, ref TEXT, invalid INTEGER DEFAULT 0
 );
-CREATE INDEX lessons_course ON lessons (course, date);
+-- the lesson's id: a unique index rather than the primary key, which a rebuild makes at the end
+CREATE UNIQUE INDEX lessons_lesson ON lessons (lesson);
 CREATE INDEX lessons_dates ON lessons (course, date, invalid, lesson);
 CREATE TABLE lesson_originals (
     lesson TEXT PRIMARY KEY, topic TEXT, homework TEXT, work_kinds TEXT, plan_topic INTEGER, at TEXT
@@ -105,12 +109,13 @@ CREATE TABLE attendance (
 CREATE INDEX attendance_course ON attendance (course, student);
 
 CREATE TABLE marks (
-    mark TEXT PRIMARY KEY, lesson TEXT, course TEXT, student TEXT, kind TEXT,
+    mark TEXT, lesson TEXT, course TEXT, student TEXT, kind TEXT,
     value TEXT, at TEXT, by TEXT, late INTEGER, ref TEXT, invalid INTEGER DEFAULT 0,
     current TEXT, changed INTEGER DEFAULT 0
 );
+-- the mark's id: a unique index rather than the primary key, which a rebuild makes at the end
+CREATE UNIQUE INDEX marks_mark ON marks (mark);
 CREATE INDEX marks_course ON marks (course, student);
-CREATE INDEX marks_lesson ON marks (lesson);
 CREATE INDEX marks_counting ON marks (lesson, current, student);
 CREATE TABLE mark_changes (
     id INTEGER PRIMARY KEY, mark TEXT, change TEXT, value TEXT, reason TEXT,
@@ -264,10 +269,8 @@ INVALIDATABLE = (
 # row by row (bench/bench_projection.py). A handler that starts to query by one of them must
 # take it off this list.
 DEFERRED_INDEXES = (
-    "lessons_course",
     "attendance_course",
     "marks_course",
-    "marks_lesson",
     "final_marks_course",
     "comments_student",
     "messages_by",
@@ -282,7 +285,7 @@ DEFERRED_INDEXES = (
 
 def index_sql(name: str) -> str:
     """The ``CREATE INDEX`` statement of an index of :data:`SCHEMA`, as SCHEMA writes it."""
-    found = re.search(rf"^CREATE INDEX {name} ON [^;]*", SCHEMA, re.MULTILINE)
+    found = re.search(rf"^CREATE (?:UNIQUE )?INDEX {name} ON [^;]*", SCHEMA, re.MULTILINE)
     if found is None:
         raise KeyError(name)
     return found.group(0)

@@ -49,10 +49,10 @@ from typing import Any, cast
 import msgspec
 
 from ..log.storage import list_segments
-from .apply import HANDLERS, Cache, Ctx, is_compromised
+from .apply import BULK, HANDLERS, Cache, Ctx, is_compromised
 from .batch import BatchedWriter, _insert_table
 from .db import IGNORED_TYPES, merge_key, order_text
-from .lines import _DECODERS, _TAIL, _TYPE_KEY, decode_line
+from .lines import _DECODERS, _TAIL, _TYPE_KEY, WINDOW, decode_line, type_windows
 from .offload import _offloaded_indexes
 from .schema import SCHEMA, index_sql
 from .times import utc
@@ -108,6 +108,23 @@ class SplitUnsafe(Exception):
 
 _RUN, _DROP, _TRIP = 0, 1, 2
 
+# Indexes a side of the split makes at the end too, though handlers read them: those of its
+# largest tables (the mark's id in the worker; the lesson's id and the attendance events' cell in
+# the main process). Made in one sorted pass, an index costs a third of keeping it up to date row
+# by row. A table's indexes are made as soon as a statement names the table other than to insert
+# into it (a read, an update, a deletion), with one exception: in the worker, a correction's
+# keyed update (_KEYED) waits, bound to the rows there were when it came (while nothing deletes a
+# mark, the n-th row inserted has rowid n), and runs right after the index is made: it then
+# changes exactly the row it would have changed at once. An id inserted twice makes its unique
+# index fail, and the rebuild starts again the usual way.
+LATE_INDEXES = {
+    "marks": ("marks_mark",),
+    "lessons": ("lessons_lesson",),
+    "attendance_events": ("attendance_events_key",),
+}
+_KEYED = "UPDATE marks SET current = ?, changed = 1 WHERE mark = ?"
+_KEYED_BOUND = _KEYED + " AND rowid <= ?"
+
 
 class SplitWriter(BatchedWriter):
     """The :class:`BatchedWriter` of one side of the split (see the module docstring); the
@@ -118,6 +135,18 @@ class SplitWriter(BatchedWriter):
         self.kind = ""
         self.worker = worker
         self._seen: dict[tuple[str, bool], int] = {}
+        self.late: dict[str, tuple[str, ...]] = {}  # table → its indexes still to make
+        self._naming: dict[str, tuple[str, ...]] = {}  # statement → the late tables it reads
+        self._marks_written = 0
+        self._keyed: list[tuple[Any, ...]] = []
+
+    def make_late(self, *tables: str) -> None:
+        """Drop the tables' indexes of :data:`LATE_INDEXES`, to be made later."""
+        for table in tables:
+            for name in LATE_INDEXES[table]:
+                self.conn.execute(f"DROP INDEX {name}")
+            self.late[table] = LATE_INDEXES[table]
+        self._naming.clear()
 
     def _verdict(self, sql: str) -> int:
         shared = self.kind in SHARED_TYPES
@@ -155,6 +184,13 @@ class SplitWriter(BatchedWriter):
             return None
         if verdict == _TRIP:
             raise SplitUnsafe(f"{self.kind}: {sql}")
+        if self.late:
+            naming = self._late_named(sql)
+            if naming:
+                if sql == _KEYED and "marks" in self.late:
+                    self._keyed.append((*params, self._marks_rows()))
+                    return None
+                self.make_indexes(naming)
         return super().execute(sql, params)
 
     def executemany(self, sql: str, rows: Any) -> None:
@@ -163,12 +199,57 @@ class SplitWriter(BatchedWriter):
             return
         if verdict == _TRIP:
             raise SplitUnsafe(f"{self.kind}: {sql}")
+        if self.late:
+            naming = self._late_named(sql)
+            if naming:
+                self.make_indexes(naming)
         super().executemany(sql, rows)
+
+    def _late_named(self, sql: str) -> tuple[str, ...]:
+        """The tables of :data:`LATE_INDEXES` that ``sql`` names other than to insert into."""
+        found = self._naming.get(sql)
+        if found is None:
+            target = _insert_table(sql)
+            found = tuple(t for t in LATE_INDEXES if t != target and re.search(rf"\b{t}\b", sql))
+            self._naming[sql] = found
+        return found
+
+    def make_indexes(self, tables: Iterable[str] | None = None) -> None:
+        """Make the indexes still to make of ``tables`` (default: all), then run the keyed
+        updates held (see :data:`LATE_INDEXES`).
+
+        Raises:
+            SplitUnsafe: an id was inserted twice.
+        """
+        for table in list(self.late) if tables is None else tables:
+            names = self.late.pop(table, None)
+            if names is None:
+                continue
+            if table in self._held:
+                self._write(table)
+            for name in names:
+                try:
+                    self.conn.execute(index_sql(name))
+                except sqlite3.IntegrityError as e:
+                    raise SplitUnsafe(f"an id given twice in {table}") from e
+            if table == "marks":
+                self.conn.executemany(_KEYED_BOUND, self._keyed)
+                self._keyed.clear()
+
+    def _marks_rows(self) -> int:
+        """How many rows the marks table has, written and held (see :data:`LATE_INDEXES`)."""
+        return self._marks_written + sum(len(rows) for _, rows in self._held.get("marks", ()))
+
+    def _write(self, table: str) -> None:
+        if table == "marks":
+            self._marks_written += sum(len(rows) for _, rows in self._held[table])
+        super()._write(table)
 
 
 # --- the loader -------------------------------------------------------------------------------
 
 _STRICT = object()  # decode the line with decode_line (the strict fallback)
+_MISSING = object()
 
 
 def raw_chunks(feed_dir: Path, size: int) -> Iterator[list[bytes]]:
@@ -198,6 +279,7 @@ class SplitLoader:
             for name, decoder in _DECODERS.items()
         }
         self.default: Any = None if worker else _STRICT
+        self.by_window = {window: self.decoders[name] for window, name in type_windows().items()}
         self.unknown: list[tuple[int, str, str, str]] = []  # line number, ref, type, at
         self.feed = ""
         self.position = 0  # next_seq of the feed
@@ -227,11 +309,20 @@ class SplitLoader:
         compromised = cache.compromised
         new_ctx = tuple.__new__
         number = self.lines
+        by_window, missing = self.by_window, _MISSING
+        # runs of entries of one type with a handler for runs (apply.BULK), applied as one
+        bulk = BULK
+        run_cls: Any = None
+        run_kind = ""
+        run_ctxs: list[Ctx] = []
+        run_events: list[Any] = []
         for seq, line in enumerate(raw, start):
-            try:
-                decoder = decoders.get(line[line.rindex(_TYPE_KEY) + 8 : -_TAIL], default)
-            except ValueError:
-                decoder = default
+            decoder = by_window.get(line[-WINDOW:], missing)
+            if decoder is missing:
+                try:
+                    decoder = decoders.get(line[line.rindex(_TYPE_KEY) + 8 : -_TAIL], default)
+                except ValueError:
+                    decoder = default
             if decoder is None:
                 continue
             if decoder is _STRICT:
@@ -255,9 +346,27 @@ class SplitLoader:
                 continue
             actor = entry.actor
             invalid = int(actor in compromised and is_compromised(cache, actor, at))
-            writer.kind = kind
             ctx = new_ctx(Ctx, (ref, at, entry.time[:10], actor, invalid))
-            HANDLERS[type(event)](db, cache, ctx, event)
+            cls = type(event)
+            if cls is run_cls:
+                run_ctxs.append(ctx)
+                run_events.append(event)
+                continue
+            if run_ctxs:  # every entry of the run is applied before this one
+                writer.kind = run_kind
+                bulk[run_cls](db, cache, run_ctxs, run_events)
+                run_ctxs, run_events = [], []
+            writer.kind = kind
+            if cls in bulk:
+                run_cls, run_kind = cls, kind
+                run_ctxs.append(ctx)
+                run_events.append(event)
+            else:
+                run_cls = None
+                HANDLERS[cls](db, cache, ctx, event)
+        if run_ctxs:
+            writer.kind = run_kind
+            bulk[run_cls](db, cache, run_ctxs, run_events)
         writer.flush()
         self.lines = number + len(raw)
         self.feed, self.position = feed, start + len(raw)
@@ -354,7 +463,9 @@ def _serve(path: str, feed_dir: Path, chunk: int, pipe: Connection) -> None:
             conn.execute(f"DROP INDEX {name}")
         conn.execute("BEGIN")
         loader = SplitLoader(conn, Cache(conn), worker=True)
+        loader.writer.make_late("marks")
         loader.run(feed_dir, chunk)
+        loader.writer.make_indexes()
         for name in indexes:
             conn.execute(index_sql(name))
         conn.execute("COMMIT")
