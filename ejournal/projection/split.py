@@ -3,13 +3,14 @@
 Half the entries of a school are marks. In :mod:`.offload` the rebuild's main process decodes
 every line, runs every handler and sends the marks' rows to a second process that inserts them;
 the main process stays the bottleneck. Here the second process (the *worker*) reads the feed
-itself and is the only one to run the handlers of the marks (:data:`MARK_TYPES`); the main
-process does not even decode those lines. Both walk the same lines in the same batches and check
+itself and is the only one to run the handlers of the marks, and of the lesson plans to even
+the two processes' work (:data:`WORKER_TYPES`); the main process does not even decode those
+lines. Both walk the same lines in the same batches and check
 each line's place (its seq), and each keeps its own tables:
 
-* the worker owns :data:`TABLES` (the marks and their changes); the main process owns all the
-  others, and at the end copies the worker's tables in (:func:`~.offload.move_tables`, page by
-  page), as with :mod:`.offload`;
+* the worker owns :data:`TABLES` (the marks and their changes, the plans); the main process
+  owns all the others, and at the end copies the worker's tables in
+  (:func:`~.offload.move_tables`, page by page), as with :mod:`.offload`;
 * what the marks' handlers read besides their own tables (:data:`KEPT`: courses, groups, the
   school, compromises, receipts) is written in both processes by the handlers of
   :data:`SHARED_TYPES`, which both run, and only by them; so are the handlers' in-memory caches
@@ -29,8 +30,10 @@ strict reader refuses included: the usual way then refuses it in its own words).
 the model does not accept, found on both sides, are written to ``unknown_entries`` at the end,
 in the order of their lines, as if written in turn.
 
-On the 10-year demo school (3.5 million entries) this takes the main process from about 72 to
-about 52 CPU-seconds; the worker does about 52 (bench/bench_projection.py prints each).
+On the 10-year demo school (3.5 million entries) each process does about 30 CPU-seconds of
+loading; then the worker makes the marks' indexes (about 6 s) while the main process makes its
+own (about 2.5 s), and copying the worker's tables in takes about 3 s
+(bench/bench_projection.py prints each process's CPU time).
 """
 
 from __future__ import annotations
@@ -57,10 +60,11 @@ from .offload import _offloaded_indexes
 from .schema import SCHEMA, index_sql
 from .times import utc
 
-# The worker's own tables: the marks and their changes.
-TABLES = ("marks", "mark_changes")
+# The worker's own tables: the marks and their changes, and the lesson plans (which only their
+# own handler reads: they even out the two processes' work).
+TABLES = ("marks", "mark_changes", "plan_topics")
 # Run by the worker only: their handlers write only the worker's tables.
-MARK_TYPES = frozenset({"mark.given", "mark.corrected", "mark.revoked"})
+WORKER_TYPES = frozenset({"mark.given", "mark.corrected", "mark.revoked", "plan.set"})
 # Run by both processes: what the marks' handlers read (tables of KEPT, the handlers' caches).
 SHARED_TYPES = frozenset(
     {
@@ -273,7 +277,7 @@ class SplitLoader:
         self.writer = SplitWriter(conn, worker=worker)
         # type → decoder of the lines this side handles, None for those it leaves to the
         # other; a type the model does not know (or a line without one) is the main side's.
-        self.handled = MARK_TYPES | SHARED_TYPES if worker else None
+        self.handled = WORKER_TYPES | SHARED_TYPES if worker else None
         self.decoders: dict[bytes, Any] = {
             name: decoder if self._handles(name.decode()) else None
             for name, decoder in _DECODERS.items()
@@ -287,7 +291,7 @@ class SplitLoader:
         self.lines = 0
 
     def _handles(self, kind: str) -> bool:
-        return kind not in MARK_TYPES if self.handled is None else kind in self.handled
+        return kind not in WORKER_TYPES if self.handled is None else kind in self.handled
 
     def run(self, feed_dir: Path, chunk: int, stop: Any = None) -> int:
         """Apply the feed's lines of this side; ``stop()`` is asked after each batch (it may
@@ -341,7 +345,7 @@ class SplitLoader:
             ref = f"{feed}#{seq}"
             event = entry.data
             if event is None:
-                if not self.worker or kind in MARK_TYPES:
+                if not self.worker or kind in WORKER_TYPES:
                     self.unknown.append((number + seq - start, ref, kind, at))
                 continue
             actor = entry.actor
