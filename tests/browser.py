@@ -66,21 +66,29 @@ def start_uvicorn(server: uvicorn.Server, sock: socket.socket, what: str) -> thr
 
 
 @contextmanager
-def live_server(app: Litestar) -> Iterator[str]:
-    """Serve ``app`` with uvicorn in a thread on a free loopback port; yields its base URL."""
-    sock = loopback_socket()
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+def serving(config: uvicorn.Config, sock: socket.socket, what: str) -> Iterator[None]:
+    """Run a uvicorn server of ``config`` on ``sock`` (:func:`start_uvicorn`) while the block
+    runs; then stop it and close the socket."""
     server = uvicorn.Server(config)
     try:
-        thread = start_uvicorn(server, sock, "test server")
+        thread = start_uvicorn(server, sock, what)
         try:
-            yield f"http://127.0.0.1:{port}"
+            yield
         finally:
             server.should_exit = True
             thread.join(10)
     finally:
         sock.close()
+
+
+@contextmanager
+def live_server(app: Litestar) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread on a free loopback port; yields its base URL."""
+    sock = loopback_socket()
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    with serving(config, sock, "test server"):
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="session")

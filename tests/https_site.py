@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from browser import CHROMIUM, CHROMIUM_ARGS, loopback_socket, start_uvicorn
+from browser import CHROMIUM, CHROMIUM_ARGS, loopback_socket, serving
 from litestar import Litestar
 
 
@@ -26,16 +26,8 @@ def https_server(app: Litestar, data_dir: Path) -> Iterator[str]:
         ssl_certfile=str(data_dir / "tls" / "server.crt"),
         ssl_keyfile=str(data_dir / "tls" / "server.key"),
     )
-    server = uvicorn.Server(config)
-    try:
-        thread = start_uvicorn(server, sock, "https server")
-        try:
-            yield f"https://localhost:{config.port}"
-        finally:
-            server.should_exit = True
-            thread.join(10)
-    finally:
-        sock.close()
+    with serving(config, sock, "https server"):
+        yield f"https://localhost:{config.port}"
 
 
 def launch_pinned(browser_type: Any, spki: str | None) -> Any:
