@@ -329,6 +329,18 @@ static void push(uint8_t *stack, uint64_t *size, const uint8_t *leaf) {
     (*size)++;
 }
 
+/* Push the leaf of one line (RFC 6962: SHA-256 of 0x00 and the line without its LF). */
+static void push_line(uint8_t *stack, uint64_t *size, const uint8_t *line, size_t len) {
+    static const uint8_t prefix = 0;
+    uint8_t leaf[HASH];
+    SHA256_CTX ctx;
+    SHA256_Init(&ctx);
+    SHA256_Update(&ctx, &prefix, 1);
+    SHA256_Update(&ctx, line, len);
+    SHA256_Final(leaf, &ctx);
+    push(stack, size, leaf);
+}
+
 /* Check and hash up to max_lines complete lines of buf[pos:end] (each ends with LF).
  *
  * feed: the feed id (feed_len bytes); seq: the sequence number the first line must have;
@@ -344,7 +356,6 @@ size_t ej_scan(const uint8_t *buf, size_t pos, size_t end, const uint8_t *feed, 
                uint64_t *size, size_t *next_pos, const uint8_t *wanted, uint64_t *picked,
                size_t *picked_count) {
     size_t done = 0, listed = 0;
-    static const uint8_t leaf_prefix = 0;
     while (done < max_lines && pos < end) {
         const uint8_t *line = buf + pos;
         size_t room = end - pos;
@@ -363,15 +374,8 @@ size_t ej_scan(const uint8_t *buf, size_t pos, size_t end, const uint8_t *feed, 
             picked[2 * listed + 1] = (uint64_t)(lf - buf);
             listed++;
         }
-        if (stack) {
-            uint8_t leaf[HASH];
-            SHA256_CTX ctx;
-            SHA256_Init(&ctx);
-            SHA256_Update(&ctx, &leaf_prefix, 1);
-            SHA256_Update(&ctx, line, (size_t)(lf - line));
-            SHA256_Final(leaf, &ctx);
-            push(stack, size, leaf);
-        }
+        if (stack)
+            push_line(stack, size, line, (size_t)(lf - line));
         pos = (size_t)(lf - buf) + 1;
         seq++;
         done++;
@@ -387,20 +391,13 @@ size_t ej_scan(const uint8_t *buf, size_t pos, size_t end, const uint8_t *feed, 
  */
 size_t ej_hash_lines(const uint8_t *buf, size_t pos, size_t end, size_t max_lines,
                      uint8_t *stack, uint64_t *size, size_t *next_pos) {
-    static const uint8_t leaf_prefix = 0;
     size_t done = 0;
     while (done < max_lines && pos < end) {
         const uint8_t *line = buf + pos;
         const uint8_t *lf = memchr(line, '\n', end - pos);
         if (!lf)
             break;
-        uint8_t leaf[HASH];
-        SHA256_CTX ctx;
-        SHA256_Init(&ctx);
-        SHA256_Update(&ctx, &leaf_prefix, 1);
-        SHA256_Update(&ctx, line, (size_t)(lf - line));
-        SHA256_Final(leaf, &ctx);
-        push(stack, size, leaf);
+        push_line(stack, size, line, (size_t)(lf - line));
         pos = (size_t)(lf - buf) + 1;
         done++;
     }

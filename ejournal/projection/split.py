@@ -150,7 +150,6 @@ class SplitWriter(BatchedWriter):
             for name in LATE_INDEXES[table]:
                 self.conn.execute(f"DROP INDEX {name}")
             self.late[table] = LATE_INDEXES[table]
-        self._naming.clear()
 
     def _verdict(self, sql: str) -> int:
         shared = self.kind in SHARED_TYPES
