@@ -176,7 +176,10 @@ def _load_split(projection: Projection, feed_dir: Path, offload_to: Path) -> int
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('merge_last', ?)", (loader.merge_last,))
         for name in DEFERRED_INDEXES:
             conn.execute(index_sql(name))
-        write_unknown(conn, loader.unknown, _waited("worker", worker.wait))
+        conn.execute("COMMIT")  # writes this side's pages while the worker makes its indexes
+        unknown = _waited("worker", worker.wait)
+        conn.execute("BEGIN")
+        write_unknown(conn, loader.unknown, unknown)
         conn.execute("COMMIT")
         move_tables(conn, worker_file, SPLIT_TABLES)
     finally:

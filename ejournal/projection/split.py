@@ -3,13 +3,12 @@
 Half the entries of a school are marks. In :mod:`.offload` the rebuild's main process decodes
 every line, runs every handler and sends the marks' rows to a second process that inserts them;
 the main process stays the bottleneck. Here the second process (the *worker*) reads the feed
-itself and is the only one to run the handlers of the marks, and of the lesson plans to even
-the two processes' work (:data:`WORKER_TYPES`); the main process does not even decode those
-lines. Both walk the same lines in the same batches and check
-each line's place (its seq), and each keeps its own tables:
+itself and is the only one to run the handlers of the marks (:data:`WORKER_TYPES`); the main
+process does not even decode those lines. Both walk the same lines in the same batches and
+check each line's place (its seq), and each keeps its own tables:
 
-* the worker owns :data:`TABLES` (the marks and their changes, the plans); the main process
-  owns all the others, and at the end copies the worker's tables in
+* the worker owns :data:`TABLES` (the marks and their changes); the main process owns all the
+  others, and at the end copies the worker's tables in
   (:func:`~.offload.move_tables`, page by page), as with :mod:`.offload`;
 * what the marks' handlers read besides their own tables (:data:`KEPT`: courses, groups, the
   school, compromises, receipts) is written in both processes by the handlers of
@@ -60,11 +59,12 @@ from .offload import _offloaded_indexes
 from .schema import SCHEMA, index_sql
 from .times import utc
 
-# The worker's own tables: the marks and their changes, and the lesson plans (which only their
-# own handler reads: they even out the two processes' work).
-TABLES = ("marks", "mark_changes", "plan_topics")
+# The worker's own tables: the marks and their changes. (The lesson plans went there too for a
+# while: the two loads then took the same time, but the worker's indexes come after its load,
+# so the main process waited for it longer.)
+TABLES = ("marks", "mark_changes")
 # Run by the worker only: their handlers write only the worker's tables.
-WORKER_TYPES = frozenset({"mark.given", "mark.corrected", "mark.revoked", "plan.set"})
+WORKER_TYPES = frozenset({"mark.given", "mark.corrected", "mark.revoked"})
 # Run by both processes: what the marks' handlers read (tables of KEPT, the handlers' caches).
 SHARED_TYPES = frozenset(
     {
