@@ -288,6 +288,7 @@ class SplitLoader:
         self.position = 0  # next_seq of the feed
         self.merge_last: str | None = None
         self.lines = 0
+        self.times: dict[str, str] = {}  # entry time → UTC (times.utc), as a dictionary look-up
 
     def _handles(self, kind: str) -> bool:
         return kind not in WORKER_TYPES if self.handled is None else kind in self.handled
@@ -313,6 +314,7 @@ class SplitLoader:
         new_ctx = tuple.__new__
         number = self.lines
         by_window, missing = self.by_window, _MISSING
+        times = self.times
         # runs of entries of one type with a handler for runs (apply.BULK), applied as one
         bulk = BULK
         run_cls: Any = None
@@ -340,7 +342,12 @@ class SplitLoader:
             kind = entry.kind
             if kind in IGNORED_TYPES:
                 continue
-            at = utc(entry.time)
+            time = entry.time
+            at = times.get(time)
+            if at is None:  # an entry's time is nearly always its neighbours'
+                if len(times) > 65536:
+                    times.clear()
+                at = times[time] = utc(time)
             ref = f"{feed}#{seq}"
             event = entry.data
             if event is None:
@@ -348,8 +355,8 @@ class SplitLoader:
                     self.unknown.append((number + seq - start, ref, kind, at))
                 continue
             actor = entry.actor
-            invalid = int(actor in compromised and is_compromised(cache, actor, at))
-            ctx = new_ctx(Ctx, (ref, at, entry.time[:10], actor, invalid))
+            invalid = 1 if actor in compromised and is_compromised(cache, actor, at) else 0
+            ctx = new_ctx(Ctx, (ref, at, time[:10], actor, invalid))
             cls = type(event)
             if cls is run_cls:
                 run_ctxs.append(ctx)
