@@ -233,6 +233,36 @@ def test_a_mark_for_a_lesson_never_recorded_makes_the_split_give_way(
     assert dump(rebuilt) == dump(sqlite3.connect(tmp_path / "applied.sqlite"))
 
 
+def test_a_lesson_the_model_refuses_makes_the_split_give_way(
+    built: sf.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker decodes a lesson's line into its course and date alone (split.SEEN), so it
+    # would take a lesson the model refuses (here: a field no lesson has). The main process,
+    # which decodes the whole line, gives way; the usual way keeps the lesson as unknown and
+    # the mark on it gets no course, as when applied entry by entry.
+    feeds = copy_feeds(built, tmp_path)
+    course = (
+        sqlite3.connect(built.path / "journal.sqlite")
+        .execute("SELECT course FROM courses ORDER BY course LIMIT 1")
+        .fetchone()[0]
+    )
+    lesson = {"lesson": "les-odd", "course": course, "date": "2026-11-16", "colour": "red"}
+    refused = _append(feeds, lesson, kind="lesson.recorded")
+    mark = {"mark": "mrk-odd", "lesson": "les-odd", "student": built.ids.alekseev}
+    _append(feeds, mark | {"value": "5", "kind": "У"})
+    outcomes = _split_outcomes(monkeypatch)
+    rebuild(feeds, tmp_path / "rebuilt.sqlite", parallel=True)
+    assert outcomes == [f"unsafe: entry #{refused.split('#')[1]}: a lesson.recorded the model "
+                        "does not accept"]  # fmt: skip
+    applied = Projection(tmp_path / "applied.sqlite")
+    applied.catch_up(feeds)
+    applied.close()
+    rebuilt = sqlite3.connect(tmp_path / "rebuilt.sqlite")
+    assert rebuilt.execute("SELECT ref FROM unknown_entries").fetchall() == [(refused,)]
+    assert rebuilt.execute("SELECT course FROM marks WHERE mark = 'mrk-odd'").fetchall() == [("",)]
+    assert dump(rebuilt) == dump(sqlite3.connect(tmp_path / "applied.sqlite"))
+
+
 def test_the_split_writers_keep_each_process_to_its_tables() -> None:
     main = SplitWriter(sqlite3.connect(":memory:"), worker=False)
     worker = SplitWriter(sqlite3.connect(":memory:"), worker=True)

@@ -227,7 +227,7 @@ def _final(
             late = int(end is not None and c.local_date > end)  # R-MRK-3: by the period's end
         elif e.kind == "year":
             end = cache.year_end(db, e.course)
-            late = int(bool(end) and c.local_date > end)
+            late = int(end is not None and end != "" and c.local_date > end)
         rows.append((
             e.course, e.student, e.kind, e.period, e.value, e.reason, c.at, c.by, late, c.ref,
             c.invalid,

@@ -45,9 +45,10 @@ class _Other(Line, gc=False):
     data: Any
 
 
-def _line_decoder(name: str, cls: type[ev.Event]) -> msgspec.json.Decoder[Any]:
-    """A decoder of the whole line of one entry type: a :class:`Line` whose ``data`` is that
-    type's event and whose ``kind`` is the type (a class attribute: nothing to copy)."""
+def _line_decoder(name: str, cls: type[msgspec.Struct]) -> msgspec.json.Decoder[Any]:
+    """A decoder of the whole line of one entry type: a :class:`Line` whose ``data`` is a
+    ``cls`` (that type's event) and whose ``kind`` is the type (a class attribute: nothing to
+    copy)."""
     typed = msgspec.defstruct(
         f"{cls.__name__}Line", [("data", cls)], bases=(Line,), namespace={"kind": name}, gc=False
     )

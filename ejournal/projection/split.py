@@ -54,7 +54,7 @@ from ..log.storage import list_segments
 from .apply import BULK, HANDLERS, Cache, Ctx, is_compromised
 from .batch import BatchedWriter, _insert_table
 from .db import IGNORED_TYPES, merge_key, order_text
-from .lines import _DECODERS, _TAIL, _TYPE_KEY, WINDOW, decode_line, type_windows
+from .lines import _DECODERS, _TAIL, _TYPE_KEY, WINDOW, _line_decoder, decode_line, type_windows
 from .offload import _offloaded_indexes
 from .schema import SCHEMA, index_sql
 from .times import utc
@@ -79,6 +79,27 @@ SHARED_TYPES = frozenset(
         "replica.received",  # concurrent marks (handlers_sync)
     }
 )
+
+
+class _LessonSeen(msgspec.Struct, gc=False):
+    """What the worker reads of a recorded lesson: what the marks' handlers read of it (the
+    lesson's course, date and grade, kept in ``Cache.lessons`` as the lesson's own handler
+    keeps them). Its line is decoded into these three fields alone, and the lessons table
+    (empty there) is left alone. A lesson line the model does not accept (an unknown field,
+    say) that this decoder would take makes the main side give way (:class:`SplitUnsafe`)."""
+
+    lesson: str
+    course: str
+    date: str
+
+
+def _lesson_seen(db: sqlite3.Connection, cache: Cache, c: Ctx, e: _LessonSeen) -> None:
+    cache.lessons[e.lesson] = (e.course, e.date, cache.grade(db, e.course))
+
+
+# The types the worker decodes into less than their event, and how it applies them.
+SEEN = {"lesson.recorded": (_LessonSeen, _lesson_seen)}
+
 # The worker's tables besides its own: those the shared handlers write and the marks' handlers
 # may read (positions and meta are empty during a rebuild).
 KEPT = (
@@ -281,6 +302,12 @@ class SplitLoader:
             name: decoder if self._handles(name.decode()) else None
             for name, decoder in _DECODERS.items()
         }
+        self.handlers: dict[type, Any] = HANDLERS
+        if worker:
+            self.handlers = dict(HANDLERS)
+            for kind, (cls, handler) in SEEN.items():
+                self.decoders[kind.encode()] = _line_decoder(kind, cls)
+                self.handlers[cls] = handler
         self.default: Any = None if worker else _STRICT
         self.by_window = {window: self.decoders[name] for window, name in type_windows().items()}
         self.unknown: list[tuple[int, str, str, str]] = []  # line number, ref, type, at
@@ -316,7 +343,7 @@ class SplitLoader:
         by_window, missing = self.by_window, _MISSING
         times = self.times
         # runs of entries of one type with a handler for runs (apply.BULK), applied as one
-        bulk = BULK
+        bulk, handlers = BULK, self.handlers
         run_cls: Any = None
         run_kind = ""
         run_ctxs: list[Ctx] = []
@@ -351,6 +378,8 @@ class SplitLoader:
             ref = f"{feed}#{seq}"
             event = entry.data
             if event is None:
+                if kind in SEEN and not self.worker:  # the worker may have taken it: see SEEN
+                    raise SplitUnsafe(f"entry #{seq}: a {kind} the model does not accept")
                 if not self.worker or kind in WORKER_TYPES:
                     self.unknown.append((number + seq - start, ref, kind, at))
                 continue
@@ -373,7 +402,7 @@ class SplitLoader:
                 run_events.append(event)
             else:
                 run_cls = None
-                HANDLERS[cls](db, cache, ctx, event)
+                handlers[cls](db, cache, ctx, event)
         if run_ctxs:
             writer.kind = run_kind
             bulk[run_cls](db, cache, run_ctxs, run_events)
