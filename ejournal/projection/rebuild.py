@@ -68,7 +68,7 @@ def rebuild(feeds_dir: Path, path: Path, *, parallel: bool | None = None) -> int
     feed_dirs = sorted(p for p in feeds_dir.iterdir() if p.is_dir())
     if parallel is None:
         parallel = bool(sys.executable) and _size(feed_dirs) >= PARALLEL_BYTES
-    checker = _start_checker(feed_dirs) if parallel else None
+    checker = Checker(feed_dirs, in_process=not parallel)
     tmp = path.with_name(path.name + ".rebuild")
     _remove(tmp)
     collecting = gc.isenabled()
@@ -77,19 +77,21 @@ def rebuild(feeds_dir: Path, path: Path, *, parallel: bool | None = None) -> int
         projection = Projection(tmp)
         try:
             try:
-                count = _load(projection, feed_dirs, tmp if parallel else None, split=parallel)
+                count = _load(
+                    projection, feed_dirs, tmp if parallel else None, checker, split=parallel
+                )
             except SplitUnsafe:  # the usual way, from the start (nothing of the split is kept)
                 projection.close()
                 _remove(tmp)
                 projection = Projection(tmp)
-                count = _load(projection, feed_dirs, tmp if parallel else None, split=False)
+                count = _load(
+                    projection, feed_dirs, tmp if parallel else None, checker, split=False
+                )
         finally:
             projection.close()
-        _finish_check(checker, feed_dirs)
+        checker.finish()
     except BaseException:
-        if checker is not None and checker.poll() is None:
-            checker.kill()
-            checker.wait()
+        checker.stop()
         _remove(tmp)
         raise
     finally:
@@ -102,11 +104,17 @@ def rebuild(feeds_dir: Path, path: Path, *, parallel: bool | None = None) -> int
 
 
 def _load(
-    projection: Projection, feed_dirs: Sequence[Path], offload_to: Path | None, *, split: bool
+    projection: Projection,
+    feed_dirs: Sequence[Path],
+    offload_to: Path | None,
+    checker: Checker,
+    *,
+    split: bool = True,
 ) -> int:
     """Apply every entry into the projection's (empty) file; with ``offload_to``, the largest
     tables are written by a worker process beside it (:mod:`.split` when ``split`` and only one
-    feed has entries, else :mod:`.offload`).
+    feed has entries, else :mod:`.offload`). The ``checker`` is started here: at once, or in the
+    split when the worker is done.
 
     Raises:
         SplitUnsafe: the split met what it cannot be sure of; the file is to be thrown away.
@@ -120,9 +128,10 @@ def _load(
         conn.execute(f"DROP INDEX {name}")
     pending = [d for d in feed_dirs if next(read_lines(d, 1), None)] if split else []
     if offload_to is not None and len(pending) == 1:
-        count = _load_split(projection, pending[0], offload_to)
+        count = _load_split(projection, pending[0], offload_to, checker)
         _finish_load(conn)
         return count
+    checker.start()
     worker = None
     if offload_to is not None:
         worker_file = offload_to.with_name(offload_to.name + ".offloaded")
@@ -156,8 +165,12 @@ def _finish_load(conn: Any) -> None:
     conn.execute("PRAGMA journal_mode = WAL")  # what Projection keeps; also drops the lock
 
 
-def _load_split(projection: Projection, feed_dir: Path, offload_to: Path) -> int:
-    """:func:`_load` of one feed split by entry type with a worker process (:mod:`.split`)."""
+def _load_split(projection: Projection, feed_dir: Path, offload_to: Path, checker: Checker) -> int:
+    """:func:`_load` of one feed split by entry type with a worker process (:mod:`.split`).
+
+    Both processes keep both cores busy until the worker is done; then this one copies the
+    worker's tables in, alone, and the strict check of every line (``checker``) runs beside it.
+    """
     conn = projection.conn
     worker_file = offload_to.with_name(offload_to.name + ".offloaded")
     _remove(worker_file)
@@ -178,6 +191,7 @@ def _load_split(projection: Projection, feed_dir: Path, offload_to: Path) -> int
             conn.execute(index_sql(name))
         conn.execute("COMMIT")  # writes this side's pages while the worker makes its indexes
         unknown = _waited("worker", worker.wait)
+        checker.start()
         conn.execute("BEGIN")
         write_unknown(conn, loader.unknown, unknown)
         conn.execute("COMMIT")
@@ -297,22 +311,43 @@ def check_feeds(feed_dirs: Sequence[Path]) -> None:
         check_lines(feed_dir)  # read_chunks's verdict, through the log's native scanner if built
 
 
-def _start_checker(feed_dirs: Sequence[Path]) -> subprocess.Popen[bytes] | None:
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-m", "ejournal.projection.rebuild", *map(str, feed_dirs)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    except OSError:  # no second Python to be had: the check runs here at the end
-        return None
+class Checker:
+    """The strict check of every line of a rebuild (:func:`check_feeds`) in a process of its
+    own, started when :meth:`start` is first called, or here at the end (``in_process``, or no
+    second Python to be had)."""
 
+    def __init__(self, feed_dirs: Sequence[Path], *, in_process: bool) -> None:
+        self.feed_dirs = feed_dirs
+        self.in_process = in_process
+        self.process: subprocess.Popen[bytes] | None = None
 
-def _finish_check(checker: subprocess.Popen[bytes] | None, feed_dirs: Sequence[Path]) -> None:
-    """Wait for the second process's verdict; when it is not a plain yes, check here (which
-    raises the parser's own error for a bad line)."""
-    if checker is None or _waited("checker", checker.wait) != 0:
-        check_feeds(feed_dirs)
+    def start(self) -> None:
+        if self.in_process or self.process is not None:
+            return
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "ejournal.projection.rebuild", *map(str, self.feed_dirs)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:  # the check runs here at the end
+            self.in_process = True
+
+    def finish(self) -> None:
+        """Wait for the check's verdict; when it is not a plain yes, check here (which raises
+        the parser's own error for a bad line).
+
+        Raises:
+            FormatError: a line does not parse.
+        """
+        self.start()
+        if self.process is None or _waited("checker", self.process.wait) != 0:
+            check_feeds(self.feed_dirs)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
 
 def _waited(name: str, wait: Callable[[], Any]) -> Any:
