@@ -404,6 +404,7 @@ def bench_rebuild(data: Path, target: Path | None = None) -> Path:
     processes (the strict line check and the table writer, ejournal/projection/rebuild.py)."""
     target = target or data / "rebuilt.sqlite"
     load = os.getloadavg()[0]
+    before = host_reference()
     own, children = time.process_time(), _children_cpu()
     t0 = time.perf_counter()
     count = rebuild(data / "feeds", target)
@@ -415,9 +416,25 @@ def bench_rebuild(data: Path, target: Path | None = None) -> Path:
         f"target ≥ 100,000. CPU: this process {own:.1f} s ({count / max(own, 1e-9):,.0f} "
         f"entries per CPU-second), other processes {children:.1f} s; per process: {each}; "
         f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after "
-        f"({os.cpu_count()} cores)"
+        f"({os.cpu_count()} cores); host reference loop {before:.2f} s before, "
+        f"{host_reference():.2f} s after"
     )
     return target
+
+
+def host_reference() -> float:
+    """CPU seconds of a fixed loop of Python arithmetic: how fast this host is just now.
+
+    A VM's host can run the same rebuild at half its speed minutes later (the CPU seconds grow
+    with the wall time): compare rebuilds whose reference loops took alike. On the 2-vCPU
+    machines of this project's sessions it took 0.31-0.35 s in their fast phases and 0.6-0.8 s
+    in their slow ones.
+    """
+    started = time.process_time()
+    total = 0
+    for i in range(3_000_000):
+        total += i * i
+    return time.process_time() - started
 
 
 def _children_cpu() -> float:
