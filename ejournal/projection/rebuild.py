@@ -6,10 +6,11 @@ it fast: a file nobody reads until it is complete (no journal, no fsync, one tra
 large page cache), the pages' indexes made once at the end (schema.DEFERRED_INDEXES), lines
 decoded straight into their events (:mod:`.lines`), no garbage collector passes over the
 millions of live objects, and, on a large school, two more processes: the strict check of every
-line (what the rebuild has always refused: :func:`ejournal.log.reader.read_chunks`), and the
-marks: with one feed, a worker that reads the feed and writes the marks itself (:mod:`.split`;
-when it meets what it cannot be sure of, the rebuild starts again the usual way), with several,
-one that writes the rows this process sends it (:mod:`.offload`). In the split, each process
+line (what the rebuild has always refused: :func:`ejournal.log.reader.read_chunks`; in the
+split, started when the worker is done and a core is free), and the marks: with one feed, a
+worker that reads the feed and writes the marks itself (:mod:`.split`; when it meets what it
+cannot be sure of, the rebuild starts again the usual way), with several, one that writes the
+rows this process sends it (:mod:`.offload`). In the split, each process
 also makes the indexes of its largest tables late (:data:`.split.LATE_INDEXES`), and applies
 runs of the most common entry types with one call (:data:`.apply.BULK`).
 """
