@@ -106,6 +106,49 @@ def _append(feeds: Path, data: dict[str, object], kind: str = "mark.given") -> s
 
 
 @pytest.mark.parametrize("parallel", [False, True])
+def test_runs_of_messages_read_rebuild_to_what_applying_gives(
+    built: sf.Built, tmp_path: Path, parallel: bool
+) -> None:
+    # message.read is applied a run at a time (apply.BULK): a second reading keeps the first
+    # time, a reading by someone the message was not sent to changes nothing.
+    feeds = copy_feeds(built, tmp_path)
+    ids = built.ids
+    last = parse_line(feed_lines(feeds)[-1])
+    lines = []
+    sent = {
+        "message": "msg-run",
+        "to": [ids.alekseev, ids.borisova],
+        "subject": "Тема",
+        "text": "т",
+    }
+    reads = [
+        (ids.alekseev, "2026-11-16T10:00:00.000+07:00"),
+        (ids.alekseev, "2026-11-16T10:05:00.000+07:00"),  # again: the first time stays
+        (ids.math_teacher, "2026-11-16T10:06:00.000+07:00"),  # not a recipient
+        (ids.borisova, "2026-11-16T10:07:00.000+07:00"),
+    ]
+    entries = [(last.actor, last.time, "message.sent", sent)]
+    entries += [(who, at, "message.read", {"message": "msg-run"}) for who, at in reads]
+    for n, (actor, at, kind, data) in enumerate(entries, start=1):
+        lines.append(Entry(last.feed, last.seq + n, at, actor, kind, data).encode() + b"\n")
+    segment = last_segment(feeds)
+    segment.chmod(0o644)
+    with segment.open("ab") as f:
+        f.write(b"".join(lines))
+    rebuild(feeds, tmp_path / "rebuilt.sqlite", parallel=parallel)
+    applied = Projection(tmp_path / "applied.sqlite")
+    applied.catch_up(feeds)
+    applied.close()
+    rebuilt = sqlite3.connect(tmp_path / "rebuilt.sqlite")
+    assert rebuilt.execute(
+        "SELECT person, read_at FROM message_recipients WHERE message = 'msg-run' ORDER BY 1"
+    ).fetchall() == sorted(
+        [(ids.alekseev, "2026-11-16T03:00:00.000Z"), (ids.borisova, "2026-11-16T03:07:00.000Z")]
+    )
+    assert dump(rebuilt) == dump(sqlite3.connect(tmp_path / "applied.sqlite"))
+
+
+@pytest.mark.parametrize("parallel", [False, True])
 def test_entries_the_model_does_not_accept_are_kept_as_unknown_as_when_applied(
     built: sf.Built, tmp_path: Path, parallel: bool
 ) -> None:
