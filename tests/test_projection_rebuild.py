@@ -19,6 +19,8 @@ from ejournal.log.errors import FormatError
 from ejournal.log.storage import list_segments
 from ejournal.model import events as ev
 from ejournal.projection.db import Projection
+from ejournal.projection.handlers_journal import _ATTENDANCE
+from ejournal.projection.handlers_journal import _CLEAR_ATTENDANCE as _CLEAR
 from ejournal.projection.lines import WINDOW, decode_line, decode_lines, type_windows
 from ejournal.projection.offload import OffloadError, OffloadingWriter
 from ejournal.projection.rebuild import rebuild
@@ -306,6 +308,45 @@ def test_a_lesson_the_model_refuses_makes_the_split_give_way(
     assert dump(rebuilt) == dump(sqlite3.connect(tmp_path / "applied.sqlite"))
 
 
+def test_attendance_changed_and_cleared_rebuilds_to_what_applying_gives(
+    built: sf.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # R-ATT-1: codes replaced and cleared after the fixture's own; the split keeps the cells in
+    # memory while their index is late (split._CELL_WRITES).
+    feeds = copy_feeds(built, tmp_path)
+    lesson = (
+        sqlite3.connect(built.path / "journal.sqlite")
+        .execute("SELECT lesson FROM attendance ORDER BY rowid LIMIT 1")
+        .fetchone()[0]
+    )
+    ids = built.ids
+    for student, code in [
+        (ids.alekseev, "Н"),
+        (ids.alekseev, "Б"),  # replaced
+        (ids.borisova, "У"),
+        (ids.borisova, ""),  # cleared
+        (ids.yolkina, ""),  # cleared, whatever it was
+        (ids.yolkina, "Н"),  # and set again
+    ]:
+        _append(feeds, {"lesson": lesson, "student": student, "code": code}, "attendance.marked")
+    outcomes = _split_outcomes(monkeypatch)
+    rebuild(feeds, tmp_path / "rebuilt.sqlite", parallel=True)
+    assert outcomes == ["split"]
+    applied = Projection(tmp_path / "applied.sqlite")
+    applied.catch_up(feeds)
+    applied.close()
+    rebuilt = sqlite3.connect(tmp_path / "rebuilt.sqlite")
+    cells = rebuilt.execute(
+        "SELECT student, code FROM attendance WHERE lesson = ? ORDER BY rowid", (lesson,)
+    ).fetchall()
+    assert cells[-2:] == [(ids.alekseev, "Б"), (ids.yolkina, "Н")]
+    assert ids.borisova not in [student for student, _ in cells]
+    in_order = "SELECT lesson, student, code FROM attendance ORDER BY rowid"
+    kept = sqlite3.connect(tmp_path / "applied.sqlite")
+    assert rebuilt.execute(in_order).fetchall() == kept.execute(in_order).fetchall()
+    assert dump(rebuilt) == dump(kept)
+
+
 def test_the_split_writers_keep_each_process_to_its_tables() -> None:
     main = SplitWriter(sqlite3.connect(":memory:"), worker=False)
     worker = SplitWriter(sqlite3.connect(":memory:"), worker=True)
@@ -355,6 +396,7 @@ def test_when_the_split_gives_way_the_usual_three_processes_give_the_kept_databa
 
 _MARK_INSERT = "INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
 _CORRECTION = "UPDATE marks SET current = ?, changed = 1 WHERE mark = ?"
+_CELL_CODE = "SELECT code FROM attendance WHERE lesson = ? AND student = ?"
 
 
 def _marks_writer(*, deferred: bool) -> SplitWriter:
@@ -414,6 +456,45 @@ def test_a_statement_reading_the_marks_makes_their_index_first() -> None:
     assert row == ("5",) and w.late == {}
     indexes = w.conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'marks'").fetchall()
     assert ("marks_mark",) in indexes
+
+
+def _cell(lesson: str, student: str, code: str) -> tuple[object, ...]:
+    return (lesson, student, "crs-1", code, "t", "p-t", 0)
+
+
+def _attendance_writes(w: SplitWriter, *, read_between: bool = False) -> list[tuple[object, ...]]:
+    w.kind = "attendance.marked"
+    w.executemany(_ATTENDANCE, [_cell("l1", "s1", "Н"), _cell("l1", "s2", "Б")])
+    w.execute(_ATTENDANCE, _cell("l1", "s1", "У"))  # the cell's code replaced
+    w.flush()  # the end of a batch
+    w.execute(_CLEAR, ("l1", "s2"))  # a cell cleared
+    if read_between:
+        found = w.execute(_CELL_CODE, ("l1", "s1")).fetchone()
+        assert found == ("У",) and "attendance" not in w.late
+    w.execute(_ATTENDANCE, _cell("l2", "s1", "Н"))
+    w.execute(_CLEAR, ("l3", "s3"))  # never set: nothing to clear
+    w.execute(_ATTENDANCE, _cell("l1", "s2", "Н"))  # set again after it was cleared
+    w.executemany(_ATTENDANCE, [_cell("l2", "s2", "Б"), _cell("l2", "s2", "Н")])
+    w.flush()
+    w.make_indexes()
+    return w.conn.execute("SELECT lesson, student, code FROM attendance ORDER BY rowid").fetchall()
+
+
+def test_the_attendance_index_made_at_the_end_gives_what_keeping_it_gives() -> None:
+    # R-ATT-1: a cell holds its latest code; while its index is late the writer keeps the cells
+    # in memory, and the rows left are the same, in the same order, as when it is kept.
+    results = []
+    for late, read_between in ((False, False), (True, False), (True, True)):
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        conn.executescript(SCHEMA)
+        writer = SplitWriter(conn, worker=False)
+        if late:
+            writer.make_late("attendance")
+        results.append(_attendance_writes(writer, read_between=read_between))
+        indexes = conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'attendance'")
+        assert ("attendance_cell",) in indexes.fetchall()
+    expected = [("l1", "s1", "У"), ("l2", "s1", "Н"), ("l1", "s2", "Н"), ("l2", "s2", "Н")]
+    assert results == [expected, expected, expected]
 
 
 def test_a_mark_id_given_twice_makes_the_split_give_way() -> None:

@@ -54,12 +54,7 @@ class BatchedWriter:
         if table is None:
             self._write_named(sql)
             return self.conn.execute(sql, params)
-        runs = self._held.setdefault(table, [])
-        if runs:
-            self._last.pop(runs[-1][0], None)  # another statement for the table: a new run
-        rows = [params]
-        runs.append((sql, rows))
-        self._last[sql] = rows
+        self._start_run(sql, table, [params])
         return None
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
@@ -68,15 +63,24 @@ class BatchedWriter:
             self._write_named(sql)
             self.conn.executemany(sql, rows)
             return
+        self._hold(sql, table, rows)
+
+    def _hold(self, sql: str, table: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Hold the rows of a plain insert into ``table``."""
         held = self._last.get(sql)
-        if held is None:  # the first row starts a new run, as execute would
+        if held is None:  # the rows start a new run
             rows = list(rows)
-            if not rows:
-                return
-            self.execute(sql, rows[0])
-            held = self._last[sql]
-            rows = rows[1:]
+            if rows:
+                self._start_run(sql, table, rows)
+            return
         held.extend(rows)
+
+    def _start_run(self, sql: str, table: str, rows: list[Sequence[Any]]) -> None:
+        runs = self._held.setdefault(table, [])
+        if runs:
+            self._last.pop(runs[-1][0], None)  # another statement for the table: a new run
+        runs.append((sql, rows))
+        self._last[sql] = rows
 
     def flush(self) -> None:
         """Write everything held."""

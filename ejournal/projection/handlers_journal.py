@@ -96,6 +96,7 @@ _ATTENDANCE_EVENT = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _ATTENDANCE = "INSERT OR REPLACE INTO attendance VALUES (?, ?, ?, ?, ?, ?, ?)"
+_CLEAR_ATTENDANCE = "DELETE FROM attendance WHERE lesson = ? AND student = ?"
 
 
 @handles_runs(ev.AttendanceMarked)
@@ -134,7 +135,7 @@ def _set_attendance(
     if code:
         db.execute(_ATTENDANCE, (lesson, student, course, code, at, by, late))
     else:
-        db.execute("DELETE FROM attendance WHERE lesson = ? AND student = ?", (lesson, student))
+        db.execute(_CLEAR_ATTENDANCE, (lesson, student))
 
 
 def recompute_attendance(db: sqlite3.Connection, lesson: str, student: str) -> None:

@@ -182,7 +182,7 @@ def _load_split(projection: Projection, feed_dir: Path, offload_to: Path, checke
     try:
         loader = SplitLoader(conn, projection.cache, worker=False)
         conn.execute("BEGIN")
-        loader.writer.make_late("lessons", "attendance_events")
+        loader.writer.make_late("lessons", "attendance_events", "attendance")
         count = loader.run(feed_dir, CHUNK, stop=worker.check)
         loader.writer.make_indexes()
         position = (loader.feed, loader.position)

@@ -15,8 +15,9 @@ import re
 # sites at once: the earlier is superseded (mark_changes.change = 'superseded', issue #9).
 # 5: for the rebuild's speed (issue #3): no index that is the first columns of another
 # (marks_lesson, lessons_course), lesson_originals only for lessons that were ever updated, the
-# ids of marks and lessons unique indexes (marks_mark, lessons_lesson), not primary keys.
-SCHEMA_VERSION = 5
+# ids of marks and lessons unique indexes (marks_mark, lessons_lesson), not primary keys. 6: the
+# current attendance's cell a unique index (attendance_cell), not the primary key, for the same.
+SCHEMA_VERSION = 6
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -103,9 +104,11 @@ CREATE TABLE attendance_events (
 );
 CREATE INDEX attendance_events_key ON attendance_events (lesson, student);
 CREATE TABLE attendance (
-    lesson TEXT, student TEXT, course TEXT, code TEXT, at TEXT, by TEXT, late INTEGER,
-    PRIMARY KEY (lesson, student)
+    lesson TEXT, student TEXT, course TEXT, code TEXT, at TEXT, by TEXT, late INTEGER
 );
+-- a student's cell at a lesson: a unique index rather than the primary key, made at the end of
+-- a rebuild
+CREATE UNIQUE INDEX attendance_cell ON attendance (lesson, student);
 CREATE INDEX attendance_course ON attendance (course, student);
 
 CREATE TABLE marks (

@@ -54,6 +54,7 @@ from typing import Any, cast
 import msgspec
 
 from ..log.storage import list_segments
+from . import handlers_journal as hj
 from .apply import BULK, HANDLERS, Cache, Ctx, is_compromised
 from .batch import BatchedWriter, _insert_table
 from .db import IGNORED_TYPES, merge_key, order_text
@@ -149,9 +150,20 @@ LATE_INDEXES = {
     "marks": ("marks_mark",),
     "lessons": ("lessons_lesson",),
     "attendance_events": ("attendance_events_key",),
+    "attendance": ("attendance_cell",),
 }
 _KEYED = "UPDATE marks SET current = ?, changed = 1 WHERE mark = ?"
 _KEYED_BOUND = _KEYED + " AND rowid <= ?"
+
+# The current attendance (a row per cell) is written by two statements of its handlers, which
+# need its unique index (attendance_cell): a cell's code replaces the row of the cell, a cleared
+# cell deletes it. While that index is late, the writer keeps each cell's row (its rowid: the
+# n-th row inserted, nothing being deleted meanwhile) in memory instead, inserts every row, and
+# notes each row a later one replaces or a clearing deletes; right before the index is made,
+# those rows are deleted by rowid. The rows left are the ones the two statements would have
+# left, in the same order. Past _MAX_CELLS cells (some 120 MB) the index is made at once.
+_CELL_WRITES = frozenset({hj._ATTENDANCE, hj._CLEAR_ATTENDANCE})
+_MAX_CELLS = 1_000_000
 
 
 class SplitWriter(BatchedWriter):
@@ -167,6 +179,8 @@ class SplitWriter(BatchedWriter):
         self._naming: dict[str, tuple[str, ...]] = {}  # statement → the late tables it reads
         self._marks_written = 0
         self._keyed: list[tuple[Any, ...]] = []
+        self._cells: dict[tuple[str, str], int] = {}  # cell → rowid (see _CELL_WRITES)
+        self._gone: list[tuple[int]] = []  # rowids of rows replaced or cleared since
 
     def make_late(self, *tables: str) -> None:
         """Drop the tables' indexes of :data:`LATE_INDEXES`, to be made later."""
@@ -202,6 +216,9 @@ class SplitWriter(BatchedWriter):
         return _RUN
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        if sql in _CELL_WRITES and "attendance" in self.late:
+            self._write_cells(sql, (params,))
+            return None
         rows = self._last.get(sql)
         if rows is not None:  # a plain insert held before: allowed whatever the type
             rows.append(params)
@@ -221,6 +238,9 @@ class SplitWriter(BatchedWriter):
         return super().execute(sql, params)
 
     def executemany(self, sql: str, rows: Any) -> None:
+        if sql in _CELL_WRITES and "attendance" in self.late:
+            self._write_cells(sql, rows)
+            return
         verdict = self._verdict(sql)
         if verdict == _DROP:
             return
@@ -231,6 +251,28 @@ class SplitWriter(BatchedWriter):
             if naming:
                 self.make_indexes(naming)
         super().executemany(sql, rows)
+
+    def _write_cells(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Replace or clear cells of the current attendance without its index (see
+        _CELL_WRITES)."""
+        cells, gone = self._cells, self._gone
+        if sql == hj._CLEAR_ATTENDANCE:
+            for lesson, student in rows:
+                found = cells.pop((lesson, student), None)
+                if found is not None:
+                    gone.append((found,))
+            return
+        rows = list(rows)
+        number = len(cells) + len(gone)  # rows inserted so far
+        for row in rows:
+            number += 1
+            found = cells.get((row[0], row[1]))
+            if found is not None:
+                gone.append((found,))
+            cells[(row[0], row[1])] = number
+        self._hold(sql, "attendance", rows)
+        if len(cells) > _MAX_CELLS:
+            self.make_indexes(("attendance",))
 
     def _late_named(self, sql: str) -> tuple[str, ...]:
         """The tables of :data:`LATE_INDEXES` that ``sql`` names other than to insert into."""
@@ -254,6 +296,9 @@ class SplitWriter(BatchedWriter):
                 continue
             if table in self._held:
                 self._write(table)
+            if table == "attendance":
+                self.conn.executemany("DELETE FROM attendance WHERE rowid = ?", self._gone)
+                self._cells, self._gone = {}, []
             for name in names:
                 try:
                     self.conn.execute(index_sql(name))
