@@ -43,6 +43,19 @@ def copy_feeds(built: sf.Built, dest: Path) -> Path:
     return dest / "feeds"
 
 
+def _kept_value(built: sf.Built, sql: str) -> str:
+    """The one value ``sql`` finds in the fixture school's kept database."""
+    return str(sqlite3.connect(built.path / "journal.sqlite").execute(sql).fetchone()[0])
+
+
+def _applied(feeds: Path, tmp_path: Path) -> sqlite3.Connection:
+    """The feeds applied entry by entry into a new projection, opened."""
+    applied = Projection(tmp_path / "applied.sqlite")
+    applied.catch_up(feeds)
+    applied.close()
+    return sqlite3.connect(tmp_path / "applied.sqlite")
+
+
 def last_segment(feeds: Path) -> Path:
     (feed_dir,) = feeds.iterdir()
     return list_segments(feed_dir)[-1][1]
@@ -138,16 +151,14 @@ def test_runs_of_messages_read_rebuild_to_what_applying_gives(
     with segment.open("ab") as f:
         f.write(b"".join(lines))
     rebuild(feeds, tmp_path / "rebuilt.sqlite", parallel=parallel)
-    applied = Projection(tmp_path / "applied.sqlite")
-    applied.catch_up(feeds)
-    applied.close()
+    applied = _applied(feeds, tmp_path)
     rebuilt = sqlite3.connect(tmp_path / "rebuilt.sqlite")
     assert rebuilt.execute(
         "SELECT person, read_at FROM message_recipients WHERE message = 'msg-run' ORDER BY 1"
     ).fetchall() == sorted(
         [(ids.alekseev, "2026-11-16T03:00:00.000Z"), (ids.borisova, "2026-11-16T03:07:00.000Z")]
     )
-    assert dump(rebuilt) == dump(sqlite3.connect(tmp_path / "applied.sqlite"))
+    assert dump(rebuilt) == dump(applied)
 
 
 @pytest.mark.parametrize("parallel", [False, True])
@@ -159,15 +170,13 @@ def test_entries_the_model_does_not_accept_are_kept_as_unknown_as_when_applied(
     unknown = _append(feeds, {"what": 1}, kind="future.event")
     target = tmp_path / "rebuilt.sqlite"
     rebuild(feeds, target, parallel=parallel)
-    applied = Projection(tmp_path / "applied.sqlite")
-    applied.catch_up(feeds)  # entry by entry, the way the server applies them
-    applied.close()
+    applied = _applied(feeds, tmp_path)  # entry by entry, the way the server applies them
     rebuilt = sqlite3.connect(target)
     assert rebuilt.execute("SELECT ref, type FROM unknown_entries ORDER BY ref").fetchall() == [
         (refused, "mark.given"),
         (unknown, "future.event"),
     ]
-    assert dump(rebuilt) == dump(sqlite3.connect(tmp_path / "applied.sqlite"))
+    assert dump(rebuilt) == dump(applied)
 
 
 @pytest.mark.parametrize("parallel", [False, True])
@@ -245,16 +254,14 @@ def test_the_split_keeps_unknown_entries_of_both_processes_in_order(
     outcomes = _split_outcomes(monkeypatch)
     rebuild(feeds, tmp_path / "rebuilt.sqlite", parallel=True)
     assert outcomes == ["split"]
-    applied = Projection(tmp_path / "applied.sqlite")
-    applied.catch_up(feeds)
-    applied.close()
+    applied = _applied(feeds, tmp_path)
     rebuilt = sqlite3.connect(tmp_path / "rebuilt.sqlite")
     assert rebuilt.execute("SELECT ref FROM unknown_entries ORDER BY rowid").fetchall() == [
         (first,),
         (second,),
         (third,),
     ]
-    assert dump(rebuilt) == dump(sqlite3.connect(tmp_path / "applied.sqlite"))
+    assert dump(rebuilt) == dump(applied)
 
 
 def test_a_mark_for_a_lesson_never_recorded_makes_the_split_give_way(
@@ -270,12 +277,10 @@ def test_a_mark_for_a_lesson_never_recorded_makes_the_split_give_way(
     rebuild(feeds, tmp_path / "rebuilt.sqlite", parallel=True)
     assert len(outcomes) == 1 and "unsafe: mark.given: SELECT course" in outcomes[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["feeds", "rebuilt.sqlite"]
-    applied = Projection(tmp_path / "applied.sqlite")
-    applied.catch_up(feeds)
-    applied.close()
+    applied = _applied(feeds, tmp_path)
     rebuilt = sqlite3.connect(tmp_path / "rebuilt.sqlite")
     assert rebuilt.execute("SELECT course FROM marks WHERE mark = 'mrk-y'").fetchall() == [("",)]
-    assert dump(rebuilt) == dump(sqlite3.connect(tmp_path / "applied.sqlite"))
+    assert dump(rebuilt) == dump(applied)
 
 
 def test_a_lesson_the_model_refuses_makes_the_split_give_way(
@@ -286,11 +291,7 @@ def test_a_lesson_the_model_refuses_makes_the_split_give_way(
     # which decodes the whole line, gives way; the usual way keeps the lesson as unknown and
     # the mark on it gets no course, as when applied entry by entry.
     feeds = copy_feeds(built, tmp_path)
-    course = (
-        sqlite3.connect(built.path / "journal.sqlite")
-        .execute("SELECT course FROM courses ORDER BY course LIMIT 1")
-        .fetchone()[0]
-    )
+    course = _kept_value(built, "SELECT course FROM courses ORDER BY course LIMIT 1")
     lesson = {"lesson": "les-odd", "course": course, "date": "2026-11-16", "colour": "red"}
     refused = _append(feeds, lesson, kind="lesson.recorded")
     mark = {"mark": "mrk-odd", "lesson": "les-odd", "student": built.ids.alekseev}
@@ -299,13 +300,11 @@ def test_a_lesson_the_model_refuses_makes_the_split_give_way(
     rebuild(feeds, tmp_path / "rebuilt.sqlite", parallel=True)
     assert outcomes == [f"unsafe: entry #{refused.split('#')[1]}: a lesson.recorded the model "
                         "does not accept"]  # fmt: skip
-    applied = Projection(tmp_path / "applied.sqlite")
-    applied.catch_up(feeds)
-    applied.close()
+    applied = _applied(feeds, tmp_path)
     rebuilt = sqlite3.connect(tmp_path / "rebuilt.sqlite")
     assert rebuilt.execute("SELECT ref FROM unknown_entries").fetchall() == [(refused,)]
     assert rebuilt.execute("SELECT course FROM marks WHERE mark = 'mrk-odd'").fetchall() == [("",)]
-    assert dump(rebuilt) == dump(sqlite3.connect(tmp_path / "applied.sqlite"))
+    assert dump(rebuilt) == dump(applied)
 
 
 def test_attendance_changed_and_cleared_rebuilds_to_what_applying_gives(
@@ -314,11 +313,7 @@ def test_attendance_changed_and_cleared_rebuilds_to_what_applying_gives(
     # R-ATT-1: codes replaced and cleared after the fixture's own; the split keeps the cells in
     # memory while their index is late (split._CELL_WRITES).
     feeds = copy_feeds(built, tmp_path)
-    lesson = (
-        sqlite3.connect(built.path / "journal.sqlite")
-        .execute("SELECT lesson FROM attendance ORDER BY rowid LIMIT 1")
-        .fetchone()[0]
-    )
+    lesson = _kept_value(built, "SELECT lesson FROM attendance ORDER BY rowid LIMIT 1")
     ids = built.ids
     for student, code in [
         (ids.alekseev, "Н"),
@@ -332,9 +327,7 @@ def test_attendance_changed_and_cleared_rebuilds_to_what_applying_gives(
     outcomes = _split_outcomes(monkeypatch)
     rebuild(feeds, tmp_path / "rebuilt.sqlite", parallel=True)
     assert outcomes == ["split"]
-    applied = Projection(tmp_path / "applied.sqlite")
-    applied.catch_up(feeds)
-    applied.close()
+    applied = _applied(feeds, tmp_path)
     rebuilt = sqlite3.connect(tmp_path / "rebuilt.sqlite")
     cells = rebuilt.execute(
         "SELECT student, code FROM attendance WHERE lesson = ? ORDER BY rowid", (lesson,)
@@ -342,9 +335,8 @@ def test_attendance_changed_and_cleared_rebuilds_to_what_applying_gives(
     assert cells[-2:] == [(ids.alekseev, "Б"), (ids.yolkina, "Н")]
     assert ids.borisova not in [student for student, _ in cells]
     in_order = "SELECT lesson, student, code FROM attendance ORDER BY rowid"
-    kept = sqlite3.connect(tmp_path / "applied.sqlite")
-    assert rebuilt.execute(in_order).fetchall() == kept.execute(in_order).fetchall()
-    assert dump(rebuilt) == dump(kept)
+    assert rebuilt.execute(in_order).fetchall() == applied.execute(in_order).fetchall()
+    assert dump(rebuilt) == dump(applied)
 
 
 def test_the_split_writers_keep_each_process_to_its_tables() -> None:
@@ -509,24 +501,20 @@ def test_a_feed_giving_a_mark_id_twice_rebuilds_to_what_applying_gives(
     built: sf.Built, tmp_path: Path
 ) -> None:
     feeds = copy_feeds(built, tmp_path)
-    lesson = (
-        sqlite3.connect(built.path / "journal.sqlite")
-        .execute("SELECT lesson FROM lessons WHERE invalid = 0 ORDER BY rowid LIMIT 1")
-        .fetchone()[0]
+    lesson = _kept_value(
+        built, "SELECT lesson FROM lessons WHERE invalid = 0 ORDER BY rowid LIMIT 1"
     )
     mark = {"mark": "mrk-twice", "lesson": lesson, "student": built.ids.alekseev, "kind": "У"}
     _append(feeds, mark | {"value": "3"})
     _append(feeds, {"mark": "mrk-twice", "value": "4", "reason": "пересчёт"}, "mark.corrected")
     _append(feeds, mark | {"value": "5"})
     rebuild(feeds, tmp_path / "rebuilt.sqlite", parallel=True)
-    applied = Projection(tmp_path / "applied.sqlite")
-    applied.catch_up(feeds)
-    applied.close()
+    applied = _applied(feeds, tmp_path)
     rebuilt = sqlite3.connect(tmp_path / "rebuilt.sqlite")
     assert rebuilt.execute(
         "SELECT value, current FROM marks WHERE mark = 'mrk-twice'"
     ).fetchall() == [("5", "5")]
-    assert dump(rebuilt) == dump(sqlite3.connect(tmp_path / "applied.sqlite"))
+    assert dump(rebuilt) == dump(applied)
 
 
 def test_the_main_process_makes_the_lessons_index_at_the_end_or_when_read() -> None:
