@@ -489,6 +489,27 @@ def test_the_attendance_index_made_at_the_end_gives_what_keeping_it_gives() -> N
     assert results == [expected, expected, expected]
 
 
+def test_past_so_many_cells_the_attendance_index_is_made_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ejournal.projection.split as split_module
+
+    monkeypatch.setattr(split_module, "_MAX_CELLS", 1)
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.executescript(SCHEMA)
+    w = SplitWriter(conn, worker=False)
+    w.make_late("attendance")
+    w.kind = "attendance.marked"
+    w.executemany(_ATTENDANCE, [_cell("l1", "s1", "Н"), _cell("l1", "s1", "Б")])
+    assert "attendance" in w.late  # one cell: still in memory
+    w.execute(_ATTENDANCE, _cell("l1", "s2", "У"))
+    assert "attendance" not in w.late  # two: the index now, and the usual way from here
+    w.execute(_ATTENDANCE, _cell("l1", "s2", "Н"))
+    w.flush()
+    rows = conn.execute("SELECT lesson, student, code FROM attendance ORDER BY rowid").fetchall()
+    assert rows == [("l1", "s1", "Б"), ("l1", "s2", "Н")]
+
+
 def test_a_mark_id_given_twice_makes_the_split_give_way() -> None:
     w = _marks_writer(deferred=True)
     w.execute(_MARK_INSERT, _mark("mrk-a", "4"))
