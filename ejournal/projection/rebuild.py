@@ -10,9 +10,9 @@ line (what the rebuild has always refused: :func:`ejournal.log.reader.read_chunk
 split, started when the worker is done and a core is free), and the marks: with one feed, a
 worker that reads the feed and writes the marks itself (:mod:`.split`; when it meets what it
 cannot be sure of, the rebuild starts again the usual way), with several, one that writes the
-rows this process sends it (:mod:`.offload`). In the split, each process
-also makes the indexes of its largest tables late (:data:`.split.LATE_INDEXES`), and applies
-runs of the most common entry types with one call (:data:`.apply.BULK`).
+rows this process sends it (:mod:`.offload`). In the split, each process also makes the indexes
+of its largest tables late (:data:`.split.LATE_INDEXES`), and applies runs of the most common
+entry types with one call (:data:`.apply.BULK`).
 """
 
 from __future__ import annotations
