@@ -29,9 +29,9 @@ strict reader refuses included: the usual way then refuses it in its own words).
 the model does not accept, found on both sides, are written to ``unknown_entries`` at the end,
 in the order of their lines, as if written in turn.
 
-On the 10-year demo school (3.5 million entries, a host in a slow phase) the worker loads for
-about 27 s and then makes the marks' indexes (about 6 s); the main process loads for about 32 s,
-makes its own indexes and commits (about 3 s), and then copies the worker's tables in (about
+On the 10-year demo school (3.5 million entries, a host at half speed) the worker loads for
+about 29 s and then makes the marks' indexes (about 6 s); the main process loads for about 31 s,
+makes its own indexes and commits (about 4.5 s), and then copies the worker's tables in (about
 4 s), while the strict check of every line runs on the core the worker has left
 (bench/bench_projection.py prints each process's CPU time). The worker's indexes come after its
 load, so it must finish loading first: the lesson plans, which once evened out the two loads,
