@@ -105,6 +105,11 @@ class Cache:
             self._originals = {r[0] for r in db.execute("SELECT lesson FROM lesson_originals")}
         return self._originals
 
+    def lesson_recorded(self, db: sqlite3.Connection, lesson: str, course: str, day: str) -> None:
+        """Remember a recorded lesson's course, date and grade (what the marks' and attendance's
+        handlers read of it)."""
+        self.lessons[lesson] = (course, day, self.grade(db, course))
+
     def lesson(self, db: sqlite3.Connection, lesson: str) -> tuple[str, str, int]:
         found = self.lessons.get(lesson)
         if found is None:

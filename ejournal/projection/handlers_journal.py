@@ -28,7 +28,7 @@ def _lesson(db: sqlite3.Connection, cache: Cache, c: Ctx, e: ev.LessonRecorded) 
     if e.lesson in originals:  # recorded again after an update (no command does that)
         db.execute("DELETE FROM lesson_originals WHERE lesson = ?", (e.lesson,))
         originals.discard(e.lesson)
-    cache.lessons[e.lesson] = (e.course, e.date, cache.grade(db, e.course))
+    cache.lesson_recorded(db, e.lesson, e.course, e.date)
 
 
 @handles(ev.LessonUpdated)

@@ -110,7 +110,7 @@ def _load(
     offload_to: Path | None,
     checker: Checker,
     *,
-    split: bool = True,
+    split: bool,
 ) -> int:
     """Apply every entry into the projection's (empty) file; with ``offload_to``, the largest
     tables are written by a worker process beside it (:mod:`.split` when ``split`` and only one

@@ -86,11 +86,11 @@ SHARED_TYPES = frozenset(
 
 
 class _LessonSeen(msgspec.Struct, gc=False):
-    """What the worker reads of a recorded lesson: what the marks' handlers read of it (the
-    lesson's course, date and grade, kept in ``Cache.lessons`` as the lesson's own handler
-    keeps them). Its line is decoded into these three fields alone, and the lessons table
-    (empty there) is left alone. A lesson line the model does not accept (an unknown field,
-    say) that this decoder would take makes the main side give way (:class:`SplitUnsafe`)."""
+    """What the worker reads of a recorded lesson: what the marks' handlers read of it (its
+    course and date, handed to ``Cache.lesson_recorded`` as the lesson's own handler does). Its
+    line is decoded into these fields alone, and the lessons table (empty there) is left alone.
+    A lesson line the model does not accept (an unknown field, say) that this decoder would
+    take makes the main side give way (:class:`SplitUnsafe`)."""
 
     lesson: str
     course: str
@@ -98,7 +98,7 @@ class _LessonSeen(msgspec.Struct, gc=False):
 
 
 def _lesson_seen(db: sqlite3.Connection, cache: Cache, c: Ctx, e: _LessonSeen) -> None:
-    cache.lessons[e.lesson] = (e.course, e.date, cache.grade(db, e.course))
+    cache.lesson_recorded(db, e.lesson, e.course, e.date)
 
 
 # The types the worker decodes into less than their event, and how it applies them.
