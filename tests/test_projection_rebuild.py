@@ -25,7 +25,7 @@ from ejournal.projection.lines import WINDOW, decode_line, decode_lines, type_wi
 from ejournal.projection.offload import OffloadError, OffloadingWriter
 from ejournal.projection.rebuild import rebuild
 from ejournal.projection.schema import SCHEMA
-from ejournal.projection.split import SplitUnsafe, SplitWriter
+from ejournal.projection.split_writer import SplitUnsafe, SplitWriter
 
 
 @pytest.fixture(scope="module")
@@ -311,7 +311,7 @@ def test_attendance_changed_and_cleared_rebuilds_to_what_applying_gives(
     built: sf.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # R-ATT-1: codes replaced and cleared after the fixture's own; the split keeps the cells in
-    # memory while their index is late (split._CELL_WRITES).
+    # memory while their index is late (split_writer._CELL_WRITES).
     feeds = copy_feeds(built, tmp_path)
     lesson = _kept_value(built, "SELECT lesson FROM attendance ORDER BY rowid LIMIT 1")
     ids = built.ids
@@ -384,7 +384,7 @@ def test_when_the_split_gives_way_the_usual_three_processes_give_the_kept_databa
     assert set(rebuild_module.CPU) == {"main", "checker", "worker"}
 
 
-# --- the worker's marks index made at the end (split.py, _UNIQUE) ------------------------------
+# --- the worker's marks index made at the end (split_writer.py, LATE_INDEXES) ------------------
 
 _MARK_INSERT = "INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
 _CORRECTION = "UPDATE marks SET current = ?, changed = 1 WHERE mark = ?"
@@ -492,7 +492,7 @@ def test_the_attendance_index_made_at_the_end_gives_what_keeping_it_gives() -> N
 def test_past_so_many_cells_the_attendance_index_is_made_at_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import ejournal.projection.split as split_module
+    import ejournal.projection.split_writer as split_module
 
     monkeypatch.setattr(split_module, "_MAX_CELLS", 1)
     conn = sqlite3.connect(":memory:", isolation_level=None)

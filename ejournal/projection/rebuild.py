@@ -11,7 +11,7 @@ split, started when the worker is done and a core is free), and the marks: with 
 worker that reads the feed and writes the marks itself (:mod:`.split`; when it meets what it
 cannot be sure of, the rebuild starts again the usual way), with several, one that writes the
 rows this process sends it (:mod:`.offload`). In the split, each process also makes the indexes
-of its largest tables late (:data:`.split.LATE_INDEXES`), and applies runs of the most common
+of its largest tables late (:data:`.split_writer.LATE_INDEXES`), and applies runs of the most common
 entry types with one call (:data:`.apply.BULK`).
 """
 
@@ -35,8 +35,9 @@ from .db import CHUNK, IGNORED_TYPES, Projection, ProjectionError, merge_key, or
 from .lines import read_lines
 from .offload import OffloadingWriter, Worker, move_tables
 from .schema import DEFERRED_INDEXES, index_sql
-from .split import TABLES as SPLIT_TABLES
-from .split import SplitLoader, SplitUnsafe, SplitWorker, write_unknown
+from .split import SplitLoader, SplitWorker, write_unknown
+from .split_writer import TABLES as SPLIT_TABLES
+from .split_writer import SplitUnsafe
 from .times import utc
 
 # Below this many bytes of feeds everything runs in this process: starting other Pythons costs
