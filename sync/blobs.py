@@ -30,23 +30,12 @@ from ejournal.log.storage import list_segments
 from ejournal.log.verify import Problem
 
 from .crypto import PLAIN, Codec, EncryptionError
-from .replica import check_space
+from .durable import check_space, write_verified
 
 BLOB_OVERHEAD = 4096  # per blob beside its bytes: a file system block, the cipher's header and tag
 
 _MARK = b'"sha256":"'
 STATE = "blobs.json"  # in the copy's .ejournal-sync/
-
-
-def _write_verified(path: Path, data: bytes) -> None:
-    """A new file: written, fsynced, read back and compared (a flash drive may lie)."""
-    with open(path, "xb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    if path.read_bytes() != data:
-        path.unlink()
-        raise OSError(f"read-back of {path} differs from what was written")
 
 
 def scan_references(feed_dir: Path, start: int, end: int) -> dict[str, Reference]:
@@ -136,7 +125,7 @@ def _save_state(
     data = codec.encode(f".ejournal-sync/{STATE}", json.dumps(obj, sort_keys=True).encode())
     tmp = state_dir / f".{STATE}.tmp"
     tmp.unlink(missing_ok=True)
-    _write_verified(tmp, data)
+    write_verified(tmp, data)
     os.replace(tmp, state_dir / STATE)
 
 
@@ -182,7 +171,7 @@ def copy_blobs(
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.parent / f".tmp-{secrets.token_hex(8)}"
-            _write_verified(tmp, codec.encode(_aad(ref.sha256), original.read_bytes()))
+            write_verified(tmp, codec.encode(_aad(ref.sha256), original.read_bytes()))
             os.replace(tmp, target)
         problem = check_stored(folder, ref, codec)
         if problem is not None:

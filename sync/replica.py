@@ -26,7 +26,6 @@ next run completes them. Stale staging folders are removed at the start of a run
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import shutil
 import time
@@ -40,36 +39,20 @@ from ejournal.log.extend import FeedState, note_at, note_spans, verify_extension
 from ejournal.log.extend import _check_cosignatures as check_cosignatures
 from ejournal.log.extend import last_record as last_record_of
 from ejournal.log.note import Ed25519Verifier, open_note
-from ejournal.log.storage import CHECKPOINTS, COSIGNATURES, SEGMENT_RE, list_segments
+from ejournal.log.storage import CHECKPOINTS, COSIGNATURES, SEGMENT_RE, fsync_dir, list_segments
 from ejournal.log.verify import _signers_for
 
 from .cosignatures import merge_cosignatures
 from .crypto import PLAIN, Codec
+from .durable import NotEnoughSpaceError as NotEnoughSpaceError
+from .durable import NotWritableError as NotWritableError
+from .durable import ReplicaError as ReplicaError
+from .durable import check_space, check_writable, write_verified
 from .revocations import known_revocations, revoked_checkpoint
 from .source import OVERHEAD, DirSource, Source, SourceError
 
 STAGING = ".ejournal-staging"
 STATE_DIR = ".ejournal-sync"  # <feed-id>.json: the verified state of each copied feed
-SPACE_MARGIN = 1 << 20  # keep a MiB free besides what is written
-
-
-class ReplicaError(Exception):
-    """The destination cannot take a copy (a usage problem: nothing was written)."""
-
-    message_ru = "Не удалось записать копию."
-
-    def __init__(self, message: str, message_ru: str | None = None) -> None:
-        super().__init__(message)
-        if message_ru:
-            self.message_ru = message_ru
-
-
-class NotWritableError(ReplicaError):
-    message_ru = "Носитель защищён от записи или недоступен для записи."
-
-
-class NotEnoughSpaceError(ReplicaError):
-    message_ru = "На носителе не хватает свободного места для копии."
 
 
 @dataclass
@@ -127,88 +110,6 @@ class _Plan:
     new_feed: bool
     state: FeedState | None = None
     codec: Codec = PLAIN
-
-
-# --- durable file writing (tolerant of FAT/exFAT: no modes, fsync may do nothing) ----------
-
-
-def _fsync(fd: int) -> None:
-    try:
-        os.fsync(fd)
-    except OSError as e:
-        if e.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
-            raise
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        _fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_verified(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new file, fsync it, read it back and compare.
-
-    Raises:
-        OSError: the write failed, or what was read back differs (EIO).
-    """
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        _fsync(fd)
-    finally:
-        os.close(fd)
-    back = path.read_bytes()
-    if back != data:
-        raise OSError(errno.EIO, f"read-back of {path} differs from what was written")
-
-
-def check_writable(dest: Path) -> None:
-    """A probe file is created and removed in ``dest``.
-
-    Raises:
-        NotWritableError: the medium is read-only or the folder cannot be written.
-    """
-    probe = dest / ".ejournal-write-test"
-    try:
-        _open_probe(probe)
-        probe.unlink()
-    except OSError as e:
-        raise NotWritableError(
-            f"cannot write to {dest}: {e.strerror or e} (is the medium read-only or "
-            "write-protected?)",
-            f"Не удаётся записать в {dest}: носитель защищён от записи или недоступен.",
-        ) from e
-
-
-def _open_probe(path: Path) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        os.write(fd, b"ejournal\n")
-    finally:
-        os.close(fd)
-
-
-def check_space(dest: Path, needed: int) -> None:
-    """Raises NotEnoughSpaceError when ``dest`` has less free space than ``needed`` + margin."""
-    free = shutil.disk_usage(dest).free
-    if free < needed + SPACE_MARGIN:
-        raise NotEnoughSpaceError(
-            f"not enough free space on {dest}: the copy needs {_mib(needed)} "
-            f"(+{_mib(SPACE_MARGIN)} margin), {_mib(free)} is free",
-            f"На носителе {dest} не хватает места: нужно {_mib(needed)}, свободно {_mib(free)}.",
-        )
-
-
-def _mib(n: int) -> str:
-    return f"{n / (1 << 20):.1f} MiB"
 
 
 # --- the plan: what the destination lacks -------------------------------------------------
@@ -484,18 +385,18 @@ def _apply(plan: _Plan, dest_root: Path, hook: Callable[[str, Path], None] | Non
         )
         if hook:
             hook("staged", staging / name)
-    _fsync_dir(staging)
+    fsync_dir(staging)
     feed_dir = dest_root / "feeds" / plan.feed
     if plan.new_feed:
         feed_dir.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging, feed_dir)
-        _fsync_dir(feed_dir.parent)
+        fsync_dir(feed_dir.parent)
     else:
         for name in order:  # segments first, checkpoints last
             os.replace(staging / name, feed_dir / name)
             if hook:
                 hook("renamed", feed_dir / name)
-        _fsync_dir(feed_dir)
+        fsync_dir(feed_dir)
         staging.rmdir()
     if plan.state is not None:
         save_state(dest_root, plan.state)

@@ -19,6 +19,7 @@ from conftest import (
     snapshot,
 )
 
+import sync.durable as durable_mod
 import sync.replica as replica_mod
 from ejournal.cli import main
 from ejournal.log import verify_data_dir
@@ -171,7 +172,7 @@ def test_read_only_medium_refused_before_writing(
     def refuse(path: Path) -> None:
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(replica_mod, "_open_probe", refuse)
+    monkeypatch.setattr(durable_mod, "_open_probe", refuse)
     with pytest.raises(NotWritableError) as e:
         replicate(grown.path, dest, grown.root)
     assert "read-only" in str(e.value) and "защищён" in e.value.message_ru
@@ -244,7 +245,7 @@ def test_backup_exit_codes(grown: School, tmp_path: Path, monkeypatch: pytest.Mo
     assert code == 1 and "FORK" in out
     # read-only medium: exit 2
     monkeypatch.setattr(
-        replica_mod, "_open_probe", lambda p: (_ for _ in ()).throw(OSError(errno.EROFS, "ro"))
+        durable_mod, "_open_probe", lambda p: (_ for _ in ()).throw(OSError(errno.EROFS, "ro"))
     )
     code, out = _backup(str(grown.path), str(medium), "--label", "x")
     assert code == 2 and "read-only" in out

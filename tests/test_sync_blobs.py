@@ -134,8 +134,8 @@ def test_a_medium_without_room_for_the_new_files_is_refused_before_one_is_writte
     """#9 item 2: free space is checked before anything is written, the files too."""
     from collections import namedtuple
 
-    from sync import replica
-    from sync.replica import SPACE_MARGIN, NotEnoughSpaceError
+    from sync import durable
+    from sync.durable import SPACE_MARGIN, NotEnoughSpaceError
 
     _hand_in(sch, WORKS[:1])
     sch.j.close()
@@ -150,7 +150,7 @@ def test_a_medium_without_room_for_the_new_files_is_refused_before_one_is_writte
     # room for the new entries (a few KiB) but not for the new file
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(
-        replica.shutil, "disk_usage", lambda _: usage(1 << 30, 0, SPACE_MARGIN + (512 << 10))
+        durable.shutil, "disk_usage", lambda _: usage(1 << 30, 0, SPACE_MARGIN + (512 << 10))
     )
     with pytest.raises(NotEnoughSpaceError) as refused:
         backup(path, medium, "флешка")

@@ -14,6 +14,8 @@ import secrets
 from hashlib import sha256
 from pathlib import Path
 
+from ..log.storage import fsync_dir
+
 BLOBS = "blobs"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -28,14 +30,6 @@ def blob_path(root: Path, digest: str) -> Path:
     if not is_sha256(digest):
         raise ValueError(f"not a SHA-256 hex digest: {digest!r}")
     return root / digest[:2] / digest
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class BlobStore:
@@ -79,7 +73,7 @@ class BlobStore:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         return digest, True
 
     def read(self, digest: str) -> bytes:

@@ -51,7 +51,7 @@ def fsync_dir(path: Path) -> None:
     try:
         os.fsync(fd)
     except OSError as e:  # some file systems (FAT on Linux) refuse fsync on directories
-        if e.errno not in (errno.EINVAL, errno.EBADF):
+        if e.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
             raise
     finally:
         os.close(fd)
