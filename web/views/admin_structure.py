@@ -4,6 +4,7 @@ change of teacher (R-STR-1..4, R-STR-6). Pages list, forms call the structure co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -238,6 +239,30 @@ def _change_teacher(j: Journal, user: User, f: Fields) -> None:
     )
 
 
+def _in_year(
+    request: Request,
+    data: dict[str, Any],
+    form: str,
+    section: str,
+    page: Callable[[str | None], Any],
+    action: Any,
+    *,
+    year_field: str = "year",
+) -> Response[Any]:
+    """A form of the page /admin/<section> of one school year: done and back to the year's
+    page, or that page again with the form's errors."""
+    year = Fields(data).raw(year_field)
+    return act(
+        request,
+        data,
+        form=form,
+        template=f"admin/{section}.html",
+        page=page(year),
+        action=action,
+        back=_url(f"/admin/{section}", year=year),
+    )
+
+
 class StructureController(Controller):
     """/admin/year, /admin/classes, /admin/subjects, /admin/courses and their forms."""
 
@@ -249,42 +274,15 @@ class StructureController(Controller):
 
     @post("/admin/year", sync_to_thread=True)
     def define_year(self, request: Request, data: FormData) -> Response[Any]:
-        year = Fields(data).raw("name")
-        return act(
-            request,
-            data,
-            form="year",
-            template="admin/year.html",
-            page=year_page(year),
-            action=_define_year,
-            back=_url("/admin/year", year=year),
-        )
+        return _in_year(request, data, "year", "year", year_page, _define_year, year_field="name")
 
     @post("/admin/year/period", sync_to_thread=True)
     def define_period(self, request: Request, data: FormData) -> Response[Any]:
-        year = Fields(data).raw("year")
-        return act(
-            request,
-            data,
-            form="period",
-            template="admin/year.html",
-            page=year_page(year),
-            action=_define_period,
-            back=_url("/admin/year", year=year),
-        )
+        return _in_year(request, data, "period", "year", year_page, _define_period)
 
     @post("/admin/year/holiday", sync_to_thread=True)
     def define_holiday(self, request: Request, data: FormData) -> Response[Any]:
-        year = Fields(data).raw("year")
-        return act(
-            request,
-            data,
-            form="holiday",
-            template="admin/year.html",
-            page=year_page(year),
-            action=_define_holiday,
-            back=_url("/admin/year", year=year),
-        )
+        return _in_year(request, data, "holiday", "year", year_page, _define_holiday)
 
     @get("/admin/classes", sync_to_thread=True)
     def classes(self, request: Request) -> Template:
@@ -293,28 +291,15 @@ class StructureController(Controller):
 
     @post("/admin/classes", sync_to_thread=True)
     def create_class(self, request: Request, data: FormData) -> Response[Any]:
-        return self._classes(request, data, "class", _create_class)
+        return _in_year(request, data, "class", "classes", classes_page, _create_class)
 
     @post("/admin/classes/group", sync_to_thread=True)
     def create_group(self, request: Request, data: FormData) -> Response[Any]:
-        return self._classes(request, data, "group", _create_group)
+        return _in_year(request, data, "group", "classes", classes_page, _create_group)
 
     @post("/admin/classes/teacher", sync_to_thread=True)
     def class_teacher(self, request: Request, data: FormData) -> Response[Any]:
-        return self._classes(request, data, "teacher", _assign_class_teacher)
-
-    @staticmethod
-    def _classes(request: Request, data: dict[str, Any], form: str, action: Any) -> Response[Any]:
-        year = Fields(data).raw("year")
-        return act(
-            request,
-            data,
-            form=form,
-            template="admin/classes.html",
-            page=classes_page(year),
-            action=action,
-            back=_url("/admin/classes", year=year),
-        )
+        return _in_year(request, data, "teacher", "classes", classes_page, _assign_class_teacher)
 
     @get("/admin/subjects", sync_to_thread=True)
     def subjects(self, request: Request) -> Template:
@@ -323,24 +308,11 @@ class StructureController(Controller):
 
     @post("/admin/subjects", sync_to_thread=True)
     def define_subject(self, request: Request, data: FormData) -> Response[Any]:
-        return self._subjects(request, data, "subject", _define_subject)
+        return _in_year(request, data, "subject", "subjects", subjects_page, _define_subject)
 
     @post("/admin/subjects/hours", sync_to_thread=True)
     def set_hours(self, request: Request, data: FormData) -> Response[Any]:
-        return self._subjects(request, data, "hours", _set_hours)
-
-    @staticmethod
-    def _subjects(request: Request, data: dict[str, Any], form: str, action: Any) -> Response[Any]:
-        year = Fields(data).raw("year")
-        return act(
-            request,
-            data,
-            form=form,
-            template="admin/subjects.html",
-            page=subjects_page(year),
-            action=action,
-            back=_url("/admin/subjects", year=year),
-        )
+        return _in_year(request, data, "hours", "subjects", subjects_page, _set_hours)
 
     @get("/admin/courses", sync_to_thread=True)
     def courses(self, request: Request) -> Template:
