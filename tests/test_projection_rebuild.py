@@ -561,3 +561,38 @@ def test_the_main_process_makes_the_lessons_index_at_the_end_or_when_read() -> N
     twice.flush()
     with pytest.raises(SplitUnsafe, match="twice"):
         twice.make_indexes()
+
+
+_UNLOCKED = """
+import ctypes, ctypes.util, json, sqlite3
+from ejournal.projection.split import unlocked_sqlite
+lib = ctypes.CDLL(ctypes.util.find_library("sqlite3") or "libsqlite3.so.0")
+lib.sqlite3_memory_used.restype = ctypes.c_int64
+conn = sqlite3.connect(":memory:")
+conn.execute("CREATE TABLE t (x)")
+counted = lib.sqlite3_memory_used()  # the sqlite3 module's library: it counts what it holds
+conn.close()
+done = unlocked_sqlite()
+conn = sqlite3.connect(":memory:", isolation_level=None)
+conn.execute("CREATE TABLE t (x)")
+conn.executemany("INSERT INTO t VALUES (?)", [(str(i) * 20,) for i in range(5000)])
+found = conn.execute("SELECT count(*), min(x) FROM t").fetchone()
+print(json.dumps([done, counted, lib.sqlite3_memory_used(), found]))
+"""
+
+
+def test_the_worker_runs_sqlite_without_its_locks() -> None:
+    # split.unlocked_sqlite, in a process of its own as in the worker: the library the sqlite3
+    # module uses stops counting its memory (its statistics' mutex is off with them), and works.
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _UNLOCKED], capture_output=True, text=True, check=True
+    )
+    unlocked, counted, after, found = json.loads(done.stdout)
+    assert unlocked is True
+    assert counted > 0
+    assert after == 0
+    assert found == [5000, "0" * 20]
