@@ -339,6 +339,56 @@ def test_attendance_changed_and_cleared_rebuilds_to_what_applying_gives(
     assert dump(rebuilt) == dump(applied)
 
 
+def test_lessons_and_absences_in_any_order_rebuild_to_what_applying_gives(
+    built: sf.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # R-ATT-1: a new lesson's line goes ahead of a run of absences only when none of them is
+    # on it (split._ON_LESSONS): an absence before its lesson's line, and a lesson recorded
+    # again in the middle of a run, give what applying them in turn gives.
+    feeds = copy_feeds(built, tmp_path)
+    course = _kept_value(built, "SELECT course FROM lessons ORDER BY rowid LIMIT 1")
+    other = _kept_value(built, "SELECT course FROM lessons ORDER BY rowid DESC LIMIT 1")
+    old = _kept_value(built, "SELECT lesson FROM attendance ORDER BY rowid LIMIT 1")
+    ids = built.ids
+
+    def absent(lesson: str, student: str) -> None:
+        _append(feeds, {"lesson": lesson, "student": student, "code": "Н"}, "attendance.marked")
+
+    def lesson(lesson: str, course: str, day: str) -> None:
+        _append(feeds, {"lesson": lesson, "course": course, "date": day}, "lesson.recorded")
+
+    absent(old, ids.alekseev)
+    absent("les-early", ids.borisova)  # before its lesson's line
+    lesson("les-early", course, "2026-12-01")
+    absent("les-early", ids.alekseev)
+    absent(old, ids.borisova)
+    lesson("les-new", course, "2026-12-02")  # ahead of the run
+    absent("les-new", ids.yolkina)
+    absent("les-again", ids.yolkina)
+    lesson("les-again", course, "2026-12-03")
+    absent("les-again", ids.alekseev)
+    lesson("les-again", other, "2026-12-04")  # recorded again, on the run: applied first
+    absent("les-again", ids.borisova)
+    outcomes = _split_outcomes(monkeypatch)
+    rebuild(feeds, tmp_path / "rebuilt.sqlite", parallel=True)
+    assert outcomes == ["split"]
+    applied = _applied(feeds, tmp_path)
+    rebuilt = sqlite3.connect(tmp_path / "rebuilt.sqlite")
+    courses = rebuilt.execute(
+        "SELECT lesson, student, course FROM attendance WHERE lesson LIKE 'les-%' "
+        "AND lesson IN ('les-early', 'les-new', 'les-again') ORDER BY rowid"
+    ).fetchall()
+    assert (
+        courses
+        == applied.execute(
+            "SELECT lesson, student, course FROM attendance WHERE lesson LIKE 'les-%' "
+            "AND lesson IN ('les-early', 'les-new', 'les-again') ORDER BY rowid"
+        ).fetchall()
+    )
+    assert ("les-again", ids.borisova, other) in courses and len(courses) == 6
+    assert dump(rebuilt) == dump(applied)
+
+
 def test_the_split_writers_keep_each_process_to_its_tables() -> None:
     main = SplitWriter(sqlite3.connect(":memory:"), worker=False)
     worker = SplitWriter(sqlite3.connect(":memory:"), worker=True)

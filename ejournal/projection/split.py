@@ -56,6 +56,7 @@ from typing import Any, cast
 import msgspec
 
 from ..log.storage import list_segments
+from ..model import events as ev
 from .apply import BULK, HANDLERS, Cache, Ctx, is_compromised
 from .db import IGNORED_TYPES, merge_key, order_text
 from .lines import _DECODERS, _TAIL, _TYPE_KEY, WINDOW, _line_decoder, decode_line, type_windows
@@ -83,6 +84,15 @@ def _lesson_seen(db: sqlite3.Connection, cache: Cache, c: Ctx, e: _LessonSeen) -
 
 # The types the worker decodes into less than their event, and how it applies them.
 SEEN = {"lesson.recorded": (_LessonSeen, _lesson_seen)}
+
+# Runs of entries applied as one (apply.BULK) whose handler reads, of a lesson, only what
+# Cache.lesson_recorded remembers of each entry's own lesson (the marks' handler does too, but
+# runs in the worker). In the main process a lesson's line goes ahead of such a run, which goes
+# on past it, when no entry of the run is on that lesson: what the run's handler reads is the
+# same either way, and each table still gets its rows in their order. A lesson's absences come
+# a few to a lesson, after its line: in the 10-year school 289,848 runs of the attendance's
+# handler become 11,291 (2 % fewer instructions in its first 110,000 lines, by callgrind).
+_ON_LESSONS = frozenset({ev.AttendanceMarked})
 
 
 # --- the loader -------------------------------------------------------------------------------
@@ -124,6 +134,7 @@ class SplitLoader:
                 self.decoders[kind.encode()] = _line_decoder(kind, cls)
                 self.handlers[cls] = handler
         self.default: Any = None if worker else _STRICT
+        self.ahead: type | None = None if worker else ev.LessonRecorded  # see _ON_LESSONS
         self.by_window = {window: self.decoders[name] for window, name in type_windows().items()}
         self.unknown: list[tuple[int, str, str, str]] = []  # line number, ref, type, at
         self.feed = ""
@@ -163,6 +174,9 @@ class SplitLoader:
         run_kind = ""
         run_ctxs: list[Ctx] = []
         run_events: list[Any] = []
+        ahead, on_lessons = self.ahead, _ON_LESSONS
+        run_lessons: set[str] = set()  # the lessons of run_events[:looked], see _ON_LESSONS
+        looked = 0
         for seq, line in enumerate(raw, start):
             decoder = by_window.get(line[-WINDOW:], missing)
             if decoder is missing:
@@ -206,10 +220,19 @@ class SplitLoader:
                 run_ctxs.append(ctx)
                 run_events.append(event)
                 continue
+            if cls is ahead and run_cls in on_lessons:
+                run_lessons.update([e.lesson for e in run_events[looked:]])
+                looked = len(run_events)
+                if event.lesson not in run_lessons:  # ahead of the run, which goes on
+                    writer.kind = kind
+                    handlers[cls](db, cache, ctx, event)
+                    continue
             if run_ctxs:  # every entry of the run is applied before this one
                 writer.kind = run_kind
                 bulk[run_cls](db, cache, run_ctxs, run_events)
                 run_ctxs, run_events = [], []
+                run_lessons.clear()
+                looked = 0
             writer.kind = kind
             if cls in bulk:
                 run_cls, run_kind = cls, kind
