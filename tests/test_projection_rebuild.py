@@ -644,3 +644,15 @@ def test_the_worker_runs_sqlite_without_its_locks() -> None:
     assert counted > 0
     assert after == 0
     assert found == [5000, "0" * 20]
+
+
+def test_where_sqlites_library_is_not_to_be_had_the_worker_goes_on_as_it_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ctypes.util
+
+    from ejournal.projection import split
+
+    for name in ("libno-such-library.so.9", "libc.so.6"):  # not there; not SQLite's
+        monkeypatch.setattr(ctypes.util, "find_library", lambda _, name=name: name)
+        assert split.unlocked_sqlite() is False

@@ -339,13 +339,18 @@ def unlocked_sqlite() -> bool:
     """
     try:
         lib = ctypes.CDLL(ctypes.util.find_library("sqlite3") or "libsqlite3.so.0")
-    except OSError:
+        shutdown, config, initialize = (
+            lib.sqlite3_shutdown,
+            lib.sqlite3_config,
+            lib.sqlite3_initialize,
+        )
+    except (OSError, AttributeError):  # no such library, or not SQLite's
         return False
-    if lib.sqlite3_shutdown() != 0:
+    if shutdown() != 0:
         return False
-    done = lib.sqlite3_config(_CONFIG_MULTITHREAD) == 0
-    done = lib.sqlite3_config(_CONFIG_MEMSTATUS, ctypes.c_int(0)) == 0 and done
-    return lib.sqlite3_initialize() == 0 and done
+    done = config(_CONFIG_MULTITHREAD) == 0
+    done = config(_CONFIG_MEMSTATUS, ctypes.c_int(0)) == 0 and done
+    return initialize() == 0 and done
 
 
 def _serve(path: str, feed_dir: Path, chunk: int, pipe: Connection) -> None:
